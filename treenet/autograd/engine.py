@@ -1,0 +1,259 @@
+"""The tape: running an op eagerly while recording a node, and reverse-mode backward over nodes.
+
+Each op call that involves a tensor requiring grad records a `Node` (op, inputs, params, output
+array). Nodes are numbered in creation order, which is a topological order, so backward visits
+the reachable nodes in reverse creation order. Backward frees each node as it goes unless
+`retain_graph=True`; the graph is rebuilt by the next forward pass (define-by-run).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+from collections.abc import Iterator
+from typing import Any
+
+from treenet.autograd.op import Op
+from treenet.autograd.sparse import RowSparseGrad
+from treenet.autograd.where import user_location
+from treenet.tensor.backend import BACKEND_BY_ARRAY_TYPE, DeviceError, backend_of
+from treenet.tensor.tensor import Tensor
+
+
+class ShapeError(ValueError):
+    """An op was called with shapes it cannot combine; names the op, the shapes and the line."""
+
+
+class AnomalyError(FloatingPointError):
+    """detect_anomaly() saw a NaN or inf; names the op and the user's line that created it."""
+
+
+class GraphFreedError(RuntimeError):
+    """backward() went through a graph that an earlier backward() already freed."""
+
+
+class _Mode:
+    """Process-wide switches read on every op call."""
+
+    grad_enabled = True
+    anomaly = False
+    recorder: Any = None  # the active autobatch recorder, if any
+
+
+MODE = _Mode()
+_sequence = itertools.count()
+
+
+class Node:
+    """A recorded op application: what backward needs to compute input gradients."""
+
+    __slots__ = ("op", "inputs", "params", "out", "seq", "where")
+
+    def __init__(self, op: Op, inputs: tuple[Any, ...], params: dict[str, Any], out: Any,
+                 where: str | None) -> None:
+        self.op = op
+        self.inputs = inputs
+        self.params = params
+        self.out = out
+        self.seq = next(_sequence)
+        self.where = where
+
+
+def describe_shapes(inputs: tuple[Any, ...]) -> str:
+    return " and ".join(str(tuple(x.shape)) if isinstance(x, Tensor) else repr(x) for x in inputs)
+
+
+def apply(op: Op, *inputs: Any, **params: Any) -> Tensor:
+    """Run `op` on tensors (and constants), recording a node when a gradient is needed."""
+    recorder = MODE.recorder
+    if recorder is not None:
+        return recorder.record(op, inputs, params)
+    arrays = []
+    array_type = None
+    needs_grad = False
+    for x in inputs:
+        if isinstance(x, Tensor):
+            data = x.data
+            if array_type is None:
+                array_type = type(data)
+            elif type(data) is not array_type:
+                raise DeviceError(f"{op.name}: inputs are on different devices "
+                                  f"({describe_devices(inputs)}) at {user_location()}")
+            arrays.append(data)
+            needs_grad = needs_grad or x.requires_grad
+        else:
+            arrays.append(x)
+    if array_type is None:
+        raise TypeError(f"{op.name}: needs at least one tensor argument")
+    xp = BACKEND_BY_ARRAY_TYPE[array_type].xp
+    try:
+        y = op.forward(xp, *arrays, **params)
+    except (ValueError, IndexError) as exc:
+        raise ShapeError(f"{op.name}: cannot combine shapes {describe_shapes(inputs)} "
+                         f"({exc}) at {user_location()}") from exc
+    if type(y) is not array_type:
+        y = xp.asarray(y)
+    where = None
+    if MODE.anomaly:
+        where = user_location()
+        check_finite(xp, y, f"{op.name} produced", where)
+    if needs_grad and MODE.grad_enabled and op.backward is not None and y.dtype.kind == "f":
+        return Tensor(y, True, Node(op, inputs, params, y, where))
+    return Tensor(y)
+
+
+def describe_devices(inputs: tuple[Any, ...]) -> str:
+    return ", ".join(x.device for x in inputs if isinstance(x, Tensor))
+
+
+def check_finite(xp: Any, array: Any, what: str, where: str | None) -> None:
+    values = array.values if isinstance(array, RowSparseGrad) else array
+    if values.dtype.kind in "fc" and not bool(xp.isfinite(values).all()):
+        raise AnomalyError(f"{what} NaN or inf (op created at {where or 'unknown location'})")
+
+
+def unbroadcast(xp: Any, g: Any, shape: tuple[int, ...]) -> Any:
+    """Sum `g` over the axes that broadcasting added to an input of `shape`."""
+    extra = g.ndim - len(shape)
+    if extra > 0:
+        g = g.sum(axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    return g.reshape(shape) if g.shape != shape else g
+
+
+def accumulate_leaf(leaf: Tensor, g: Any) -> None:
+    """leaf.grad += g, keeping row-sparse gradients sparse."""
+    current = leaf.grad
+    if isinstance(g, RowSparseGrad):
+        if current is None:
+            leaf.grad = g
+        elif isinstance(current, RowSparseGrad):
+            leaf.grad = current + g
+        else:
+            backend_of(current.data).xp.add.at(current.data, g.indices, g.values)
+        return
+    if current is None:
+        leaf.grad = Tensor(g.copy())
+    elif isinstance(current, RowSparseGrad):
+        leaf.grad = Tensor(current.to_dense() + g)
+    else:
+        current.data += g
+
+
+def _reachable(root: Node) -> list[Node]:
+    """All nodes reachable from root, in reverse creation order (a reverse topological order)."""
+    seen = {root}
+    stack = [root]
+    nodes = []
+    while stack:
+        node = stack.pop()
+        if node.inputs is None:
+            raise GraphFreedError(
+                "backward() through a graph that was already freed by an earlier backward(); "
+                "pass retain_graph=True to the first call to backward twice")
+        nodes.append(node)
+        for x in node.inputs:
+            if isinstance(x, Tensor):
+                child = x._node
+                if child is not None and child not in seen:
+                    seen.add(child)
+                    stack.append(child)
+    nodes.sort(key=lambda n: n.seq, reverse=True)
+    return nodes
+
+
+def backward(tensor: Tensor, gradient: Any = None, retain_graph: bool = False) -> None:
+    """Accumulate d(tensor)/d(leaf) into every leaf's `.grad` (times `gradient` if given)."""
+    if not tensor.requires_grad:
+        raise RuntimeError("backward() on a tensor that does not require grad "
+                           "(no input had requires_grad=True, or it was made under no_grad())")
+    recorder = MODE.recorder
+    if recorder is not None:
+        recorder.backward(tensor, gradient, retain_graph)
+        return
+    data = tensor.data
+    xp = backend_of(data).xp
+    if gradient is None:
+        if data.size != 1:
+            raise RuntimeError(f"backward() without a gradient needs a one-element tensor, "
+                               f"got shape {data.shape}; pass gradient=")
+        gy = xp.ones_like(data)
+    else:
+        gy = xp.asarray(gradient.data if isinstance(gradient, Tensor) else gradient, dtype=data.dtype)
+        if gy.shape != data.shape:
+            raise ShapeError(f"backward: gradient shape {gy.shape} != tensor shape {data.shape}")
+    if tensor._node is None:
+        accumulate_leaf(tensor, gy)
+        return
+    run_backward(xp, tensor._node, gy, retain_graph)
+
+
+def run_backward(xp: Any, root: Node, gy: Any, retain_graph: bool) -> None:
+    grads: dict[Node, Any] = {root: gy}
+    anomaly = MODE.anomaly
+    for node in _reachable(root):
+        gy = grads.pop(node, None)
+        if gy is None:
+            continue
+        inputs = node.inputs
+        arrays = [x._data if isinstance(x, Tensor) else x for x in inputs]
+        gxs = node.op.backward(xp, gy, node.out, *arrays, **node.params)
+        for x, gx in zip(inputs, gxs, strict=False):
+            if gx is None or not isinstance(x, Tensor) or not x.requires_grad:
+                continue
+            if anomaly:
+                check_finite(xp, gx, f"the backward of {node.op.name} produced", node.where)
+            if not isinstance(gx, RowSparseGrad):
+                target = x._data
+                if gx.shape != target.shape:
+                    gx = unbroadcast(xp, gx, target.shape)
+                if gx.dtype != target.dtype:
+                    gx = gx.astype(target.dtype)
+            child = x._node
+            if child is None:
+                accumulate_leaf(x, gx)
+            else:
+                if isinstance(gx, RowSparseGrad):
+                    gx = gx.to_dense()
+                previous = grads.get(child)
+                grads[child] = gx if previous is None else previous + gx
+        if not retain_graph:
+            node.inputs = None
+            node.out = None
+
+
+@contextlib.contextmanager
+def set_grad_enabled(enabled: bool) -> Iterator[None]:
+    """Enable or disable graph recording inside the block."""
+    previous = MODE.grad_enabled
+    MODE.grad_enabled = enabled
+    try:
+        yield
+    finally:
+        MODE.grad_enabled = previous
+
+
+def no_grad() -> contextlib.AbstractContextManager[None]:
+    """Run ops without recording the graph (inference, parameter updates)."""
+    return set_grad_enabled(False)
+
+
+def enable_grad() -> contextlib.AbstractContextManager[None]:
+    return set_grad_enabled(True)
+
+
+def is_grad_enabled() -> bool:
+    return MODE.grad_enabled
+
+
+@contextlib.contextmanager
+def detect_anomaly() -> Iterator[None]:
+    """Raise at the first NaN/inf produced in forward or backward, naming the op and user line."""
+    previous = MODE.anomaly
+    MODE.anomaly = True
+    try:
+        yield
+    finally:
+        MODE.anomaly = previous

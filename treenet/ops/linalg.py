@@ -1,0 +1,58 @@
+"""Matrix products."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from treenet.autograd.engine import apply
+from treenet.autograd.op import BatchRule, defop
+from treenet.ops.elementwise import as_tensor
+from treenet.tensor.tensor import Tensor
+
+
+def _matmul(xp, a, b):
+    """a @ b with numpy's matmul rules (1-D operands, broadcast batch axes)"""
+    return xp.matmul(a, b)
+
+
+def _matmul_backward(xp, gy, y, a, b):
+    a2 = a[None, :] if a.ndim == 1 else a
+    b2 = b[:, None] if b.ndim == 1 else b
+    if a.ndim == 1:
+        gy = xp.expand_dims(gy, -2)
+    if b.ndim == 1:
+        gy = xp.expand_dims(gy, -1)
+    ga = xp.matmul(gy, xp.swapaxes(b2, -1, -2))
+    gb = xp.matmul(xp.swapaxes(a2, -1, -2), gy)
+    if a.ndim == 1:
+        ga = ga.reshape(ga.shape[:-2] + ga.shape[-1:])
+    if b.ndim == 1:
+        gb = gb.reshape(gb.shape[:-1])
+    return ga, gb
+
+
+def _matmul_infer(a, b):
+    sa, sb = tuple(a.shape), tuple(b.shape)
+    if not sa or not sb:
+        raise ValueError("matmul does not accept 0-d operands")
+    a2 = (1, *sa) if len(sa) == 1 else sa
+    b2 = (*sb, 1) if len(sb) == 1 else sb
+    if a2[-1] != b2[-2]:
+        raise ValueError(f"inner dimensions differ: {a2[-1]} (of {sa}) vs {b2[-2]} (of {sb})")
+    batch = np.broadcast_shapes(a2[:-2], b2[:-2])
+    shape = batch + (a2[-2] if len(sa) > 1 else None, b2[-1] if len(sb) > 1 else None)
+    return tuple(n for n in shape if n is not None), np.result_type(a.dtype, b.dtype)
+
+
+# rows of `a` are independent when `b` is one shared matrix (x @ W with a parameter W)
+MATMUL = defop("matmul", _matmul, _matmul_backward, _matmul_infer, BatchRule("rows", shared=(1,)),
+               lambda rng: ([rng.standard_normal((2, 3, 4)), rng.standard_normal((4, 5))], {}))
+
+
+def matmul(a: Any, b: Any) -> Tensor:
+    """Matrix product a @ b: (..., n, k) @ (..., k, m) -> (..., n, m); 1-D operands as numpy."""
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        a = as_tensor(a)
+    return apply(MATMUL, a, b)
