@@ -29,5 +29,6 @@ def require(name: str, purpose: str) -> ModuleType:
     module = optional_import(name)
     if module is None:
         hint = _HINTS.get(name, f"pip install {name}")
-        raise MissingDependencyError(f"{purpose} needs the package '{name}', which is not installed: {hint}")
+        raise MissingDependencyError(
+            f"{purpose} needs the package '{name}', which is not installed: {hint}")
     return module

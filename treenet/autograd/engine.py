@@ -181,7 +181,8 @@ def backward(tensor: Tensor, gradient: Any = None, retain_graph: bool = False) -
                                f"got shape {data.shape}; pass gradient=")
         gy = xp.ones_like(data)
     else:
-        gy = xp.asarray(gradient.data if isinstance(gradient, Tensor) else gradient, dtype=data.dtype)
+        gradient = gradient.data if isinstance(gradient, Tensor) else gradient
+        gy = xp.asarray(gradient, dtype=data.dtype)
         if gy.shape != data.shape:
             raise ShapeError(f"backward: gradient shape {gy.shape} != tensor shape {data.shape}")
     if tensor._node is None:

@@ -1,4 +1,5 @@
-"""Numerical gradient checks: backward() against float64 central differences on random directions."""
+"""Numerical gradient checks: backward() against float64 central differences along random
+directions."""
 
 from __future__ import annotations
 

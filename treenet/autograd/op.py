@@ -43,7 +43,8 @@ class BatchRule:
 
     def __post_init__(self) -> None:
         if self.kind not in BATCH_KINDS:
-            raise ValueError(f"unknown batch rule kind {self.kind!r}; expected one of {BATCH_KINDS}")
+            raise ValueError(f"unknown batch rule kind {self.kind!r}; "
+                             f"expected one of {BATCH_KINDS}")
         if (self.kind == "gather") != (self.gather is not None):
             raise ValueError("a 'gather' rule needs a gather function, and only it has one")
 

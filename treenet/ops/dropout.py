@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-
 from treenet.autograd.engine import apply
 from treenet.autograd.op import ELEMENTWISE, defop
 from treenet.tensor.random import generator
 from treenet.tensor.tensor import Tensor
 
 
-def _dropout(xp, x, mask):
-    """x * mask, where mask holds 0 or 1 / (1 - p)"""
-    return x * mask
+def _dropout(xp, x, keep, scale):
+    """x * keep * scale, where keep is a boolean mask and scale = 1 / (1 - p)"""
+    return x * (keep * x.dtype.type(scale))
 
 
-DROPOUT = defop("dropout", _dropout, lambda xp, gy, y, x, mask: (gy * mask, None),
-                lambda x, mask: (tuple(x.shape), x.dtype), ELEMENTWISE,
-                lambda rng: ([rng.standard_normal((3, 4)),
-                              (rng.random((3, 4)) > 0.5) / 0.5], {}))
+DROPOUT = defop("dropout", _dropout,
+                lambda xp, gy, y, x, keep, scale: (gy * (keep * gy.dtype.type(scale)), None),
+                lambda x, keep, scale: (tuple(x.shape), x.dtype), ELEMENTWISE,
+                lambda rng: ([rng.standard_normal((3, 4)), rng.random((3, 4)) > 0.5],
+                             {"scale": 2.0}))
 
 
 def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
@@ -30,8 +30,8 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     if not training or p == 0.0:
         return x
     keep = generator().random(x.shape) >= p
-    mask = keep.astype(x.dtype) / x.dtype.type(1.0 - p)
     backend = x.backend
-    return apply(DROPOUT, x, backend.xp.asarray(mask) if backend.name != "cpu" else mask)
+    keep = backend.xp.asarray(keep) if backend.name != "cpu" else keep
+    return apply(DROPOUT, x, keep, scale=1.0 / (1.0 - p))
 
 

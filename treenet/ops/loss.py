@@ -8,7 +8,6 @@ import numpy as np
 
 from treenet.autograd.engine import apply
 from treenet.autograd.op import ROWS, defop
-from treenet.ops import reduction
 from treenet.ops.reduction import _logsumexp
 from treenet.tensor.tensor import Tensor
 

@@ -92,7 +92,8 @@ def full(shape: Shape, fill_value: float, dtype: Any = None, device: str | None 
 def arange(start: float, stop: float | None = None, step: float = 1, dtype: Any = None,
            device: str | None = None) -> Tensor:
     array = np.arange(start, stop, step) if stop is not None else np.arange(start)
-    return _place(array.astype(dtype if dtype is not None else _default_dtype(array)), device, False)
+    array = array.astype(dtype if dtype is not None else _default_dtype(array))
+    return _place(array, device, False)
 
 
 def randn(*shape: Shape, dtype: Any = float32, device: str | None = None,

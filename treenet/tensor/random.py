@@ -34,7 +34,8 @@ def get_rng_state() -> dict[str, Any]:
 def set_rng_state(state: dict[str, Any]) -> None:
     """Restore a state returned by get_rng_state()."""
     if state.get("bit_generator") != "PCG64":
-        raise ValueError(f"set_rng_state: expected a PCG64 state, got {state.get('bit_generator')!r}")
+        raise ValueError("set_rng_state: expected a PCG64 state, "
+                         f"got {state.get('bit_generator')!r}")
     _generator.bit_generator.state = {
         "bit_generator": "PCG64",
         "state": {"state": int(state["state"]["state"]), "inc": int(state["state"]["inc"])},

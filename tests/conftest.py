@@ -1,0 +1,23 @@
+"""Shared test setup: a deterministic hypothesis profile and the shared data location."""
+
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import settings
+
+settings.register_profile("ci", deadline=None, derandomize=True, max_examples=60)
+settings.register_profile("dev", deadline=None, max_examples=60)
+settings.load_profile("ci" if os.environ.get("CI") else os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+@pytest.fixture
+def data_dir() -> Path:
+    """The shared corpora folder from TREENET_DATA; skips the test when it is not set up."""
+    root = os.environ.get("TREENET_DATA")
+    if not root:
+        pytest.skip("TREENET_DATA is not set (point it at the shared corpora to run this test)")
+    path = Path(root)
+    if not path.is_dir():
+        pytest.skip(f"TREENET_DATA={root} is not a directory")
+    return path

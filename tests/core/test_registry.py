@@ -1,0 +1,64 @@
+"""Every registered op: gradient check, shape inference, batch rule, and (with torch) parity."""
+
+import numpy as np
+import pytest
+
+import treenet as tn
+from treenet.autograd import OPS, BatchRule, gradcheck
+from treenet.autograd.engine import apply
+
+# built-in ops; user Functions register under dotted qualified names
+ALL = sorted(name for name in OPS if "." not in name)
+DIFFERENTIABLE = [name for name in ALL if OPS[name].differentiable]
+
+
+def example_tensors(name: str, seed: int = 0):
+    """The op's example inputs as tensors (floats require grad) and its params."""
+    args, params = OPS[name].example(np.random.default_rng(seed))
+    tensors = [tn.Tensor(np.array(a), requires_grad=np.asarray(a).dtype.kind == "f")
+               if isinstance(a, np.ndarray) else a for a in args]
+    return tensors, params
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_op_declares_example_and_batch_rule(name):
+    op = OPS[name]
+    assert op.example is not None, f"{name} has no example inputs"
+    assert isinstance(op.batch, BatchRule)
+    assert op.infer is not None, f"{name} has no shape inference"
+
+
+@pytest.mark.parametrize("name", DIFFERENTIABLE)
+def test_gradcheck(name):
+    tensors, params = example_tensors(name)
+    assert gradcheck(lambda *xs: apply(OPS[name], *xs, **params), tensors)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_infer_matches_forward(name):
+    tensors, params = example_tensors(name)
+    out = apply(OPS[name], *tensors, **params)
+    shape, dtype = OPS[name].infer(*tensors, **params)
+    assert (tuple(shape), np.dtype(dtype)) == (out.shape, out.dtype)
+
+
+@pytest.mark.parametrize("name", sorted(set(ALL) - set(DIFFERENTIABLE)))
+def test_non_differentiable_ops_cut_the_graph(name):
+    tensors, params = example_tensors(name)
+    assert not apply(OPS[name], *tensors, **params).requires_grad
+
+
+def test_gradcheck_catches_a_wrong_backward():
+    class WrongSquare(tn.Function):
+        @staticmethod
+        def forward(xp, x):
+            return x * x
+
+        @staticmethod
+        def backward(xp, gy, y, x):
+            return (gy * x,)  # should be 2 x gy
+
+    x = tn.tensor(np.random.default_rng(0).standard_normal(4), dtype=np.float64,
+                  requires_grad=True)
+    with pytest.raises(tn.autograd.GradcheckError, match="input 0"):
+        gradcheck(WrongSquare.apply, [x])

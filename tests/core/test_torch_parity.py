@@ -1,0 +1,97 @@
+"""Forward values and gradients of every registered op match PyTorch (skipped without torch)."""
+
+import numpy as np
+import pytest
+
+from treenet.autograd import OPS
+from treenet.autograd.engine import apply
+
+from .test_registry import ALL, example_tensors
+
+torch = pytest.importorskip("torch", reason="torch not installed: pip install torch==2.13.0")
+F = torch.nn.functional
+
+
+def _dim(axis):
+    return axis if axis is not None else tuple()
+
+
+def _reduce(fn):
+    def ref(a, axis=None, keepdims=False):
+        if axis is None:
+            return fn(a, dim=tuple(range(a.ndim)), keepdim=keepdims)
+        return fn(a, dim=axis, keepdim=keepdims)
+    return ref
+
+
+def _index(index):
+    return tuple(torch.as_tensor(i) if isinstance(i, np.ndarray) else i for i in index)
+
+
+REFERENCE = {
+    "add": lambda a, b: a + b,
+    "subtract": lambda a, b: a - b,
+    "multiply": lambda a, b: a * b,
+    "divide": lambda a, b: a / b,
+    "power": lambda a, b: a**b,
+    "maximum": torch.maximum,
+    "minimum": torch.minimum,
+    "negative": torch.neg,
+    "abs": torch.abs,
+    "exp": torch.exp,
+    "log": torch.log,
+    "sqrt": torch.sqrt,
+    "tanh": torch.tanh,
+    "sigmoid": torch.sigmoid,
+    "relu": torch.relu,
+    "clip": lambda a, a_min, a_max: torch.clamp(a, a_min, a_max),
+    "astype": lambda a, dtype: a.to(getattr(torch, dtype)),
+    "where": torch.where,
+    "equal": torch.eq, "not_equal": torch.ne, "less": torch.lt, "less_equal": torch.le,
+    "greater": torch.gt, "greater_equal": torch.ge,
+    "sum": _reduce(torch.sum),
+    "mean": _reduce(torch.mean),
+    "max": _reduce(torch.amax),
+    "min": _reduce(torch.amin),
+    "logsumexp": _reduce(torch.logsumexp),
+    "argmax": lambda a, axis: torch.argmax(a, dim=axis),
+    "argmin": lambda a, axis: torch.argmin(a, dim=axis),
+    "softmax": lambda a, axis: torch.softmax(a, dim=axis),
+    "log_softmax": lambda a, axis: torch.log_softmax(a, dim=axis),
+    "reshape": lambda a, shape: a.reshape(shape),
+    "transpose": lambda a, axes: a.permute(axes),
+    "expand_dims": lambda a, axis: a.unsqueeze(axis),
+    "squeeze": lambda a, axis: a.squeeze(axis),
+    "broadcast_to": lambda a, shape: torch.broadcast_to(a, shape),
+    "concatenate": lambda *xs, axis: torch.cat(xs, dim=axis),
+    "stack": lambda *xs, axis: torch.stack(xs, dim=axis),
+    "getitem": lambda a, index: a[_index(index)],
+    "take": lambda a, idx, axis: a[(slice(None),) * axis + (idx,)],
+    "lookup": lambda table, ids: F.embedding(ids, table),
+    "matmul": torch.matmul,
+    "dropout": lambda x, keep, scale: x * keep * scale,
+    "cross_entropy": lambda logits, t, ignore_index=-100: F.cross_entropy(
+        logits, t, reduction="none", ignore_index=ignore_index),
+}
+
+
+def test_every_op_has_a_torch_reference():
+    assert sorted(set(ALL) - set(REFERENCE)) == []
+
+
+@pytest.mark.parametrize("name", sorted(REFERENCE))
+def test_matches_torch(name):
+    tensors, params = example_tensors(name, seed=1)
+    ours = apply(OPS[name], *tensors, **params)
+    theirs_in = [torch.tensor(np.asarray(t), requires_grad=t.requires_grad) if hasattr(t, "shape")
+                 else t for t in tensors]
+    theirs = REFERENCE[name](*theirs_in, **params)
+    np.testing.assert_allclose(np.asarray(ours), theirs.detach().numpy(), rtol=1e-10, atol=1e-12)
+    if not ours.requires_grad:
+        return
+    projection = np.random.default_rng(2).standard_normal(ours.shape)
+    ours.backward(projection)
+    theirs.backward(torch.tensor(projection))
+    for t, u in zip(tensors, theirs_in, strict=True):
+        if getattr(t, "requires_grad", False):
+            np.testing.assert_allclose(np.asarray(t.grad), u.grad.numpy(), rtol=1e-10, atol=1e-12)
