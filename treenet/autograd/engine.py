@@ -63,8 +63,11 @@ def describe_shapes(inputs: tuple[Any, ...]) -> str:
     return " and ".join(str(tuple(x.shape)) if isinstance(x, Tensor) else repr(x) for x in inputs)
 
 
-def apply(op: Op, *inputs: Any, **params: Any) -> Tensor:
-    """Run `op` on tensors (and constants), recording a node when a gradient is needed."""
+def apply(op: Op, *inputs: Any, **params: Any) -> Any:
+    """Run `op` on tensors (and constants), recording a node when a gradient is needed.
+
+    Returns a Tensor, or a tuple of Tensors for a multi-output op.
+    """
     recorder = MODE.recorder
     if recorder is not None:
         return recorder.record(op, inputs, params)
@@ -91,6 +94,8 @@ def apply(op: Op, *inputs: Any, **params: Any) -> Tensor:
     except (ValueError, IndexError) as exc:
         raise ShapeError(f"{op.name}: cannot combine shapes {describe_shapes(inputs)} "
                          f"({exc}) at {user_location()}") from exc
+    if op.outputs != 1:
+        return _wrap_outputs(xp, op, inputs, params, y, needs_grad)
     if type(y) is not array_type:
         y = xp.asarray(y)
     where = None
@@ -100,6 +105,20 @@ def apply(op: Op, *inputs: Any, **params: Any) -> Tensor:
     if needs_grad and MODE.grad_enabled and op.backward is not None and y.dtype.kind == "f":
         return Tensor(y, True, Node(op, inputs, params, y, where))
     return Tensor(y)
+
+
+def _wrap_outputs(xp: Any, op: Op, inputs: tuple[Any, ...], params: dict[str, Any],
+                  ys: tuple[Any, ...], needs_grad: bool) -> tuple[Tensor, ...]:
+    """Tensors for the outputs of a multi-output op, sharing one node."""
+    where = None
+    if MODE.anomaly:
+        where = user_location()
+        for y in ys:
+            check_finite(xp, y, f"{op.name} produced", where)
+    if needs_grad and MODE.grad_enabled and op.backward is not None:
+        node = Node(op, inputs, params, ys, where)
+        return tuple(Tensor(y, True, node, i) for i, y in enumerate(ys))
+    return tuple(Tensor(y) for y in ys)
 
 
 def describe_devices(inputs: tuple[Any, ...]) -> str:
@@ -188,16 +207,37 @@ def backward(tensor: Tensor, gradient: Any = None, retain_graph: bool = False) -
     if tensor._node is None:
         accumulate_leaf(tensor, gy)
         return
-    run_backward(xp, tensor._node, gy, retain_graph)
+    root = tensor._node
+    grads: dict[Node, Any] = {}
+    _add_grad(grads, root, tensor._index, gy)
+    run_backward(xp, root, grads, retain_graph)
 
 
-def run_backward(xp: Any, root: Node, gy: Any, retain_graph: bool) -> None:
-    grads: dict[Node, Any] = {root: gy}
+def _add_grad(grads: dict[Node, Any], node: Node, index: int, g: Any) -> None:
+    """grads[node] += g, where a multi-output node keeps one slot per output."""
+    if node.op.outputs == 1:
+        previous = grads.get(node)
+        grads[node] = g if previous is None else previous + g
+        return
+    slots = grads.get(node)
+    if slots is None:
+        slots = grads[node] = [None] * node.op.outputs
+    slots[index] = g if slots[index] is None else slots[index] + g
+
+
+def _output_grads(xp: Any, node: Node, slots: list[Any]) -> tuple[Any, ...]:
+    return tuple(xp.zeros_like(y) if g is None else g for g, y in zip(slots, node.out, strict=True))
+
+
+def run_backward(xp: Any, root: Node, grads: dict[Node, Any], retain_graph: bool) -> None:
+    """Propagate `grads` (output gradients of root) back through every node reachable from it."""
     anomaly = MODE.anomaly
     for node in _reachable(root):
         gy = grads.pop(node, None)
         if gy is None:
             continue
+        if node.op.outputs != 1:
+            gy = _output_grads(xp, node, gy)
         inputs = node.inputs
         arrays = [x._data if isinstance(x, Tensor) else x for x in inputs]
         gxs = node.op.backward(xp, gy, node.out, *arrays, **node.params)
@@ -218,8 +258,7 @@ def run_backward(xp: Any, root: Node, gy: Any, retain_graph: bool) -> None:
             else:
                 if isinstance(gx, RowSparseGrad):
                     gx = gx.to_dense()
-                previous = grads.get(child)
-                grads[child] = gx if previous is None else previous + gx
+                _add_grad(grads, child, x._index, gx)
         if not retain_graph:
             node.inputs = None
             node.out = None

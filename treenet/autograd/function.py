@@ -14,7 +14,8 @@
 Unlike torch.autograd.Function there is no `ctx`: forward and backward are pure functions of
 arrays (backward also receives the output `y`), which is what lets the batching scheduler run
 many calls as one. Declare `batch_rule` (default: unbatched) and optionally `infer` (output
-shape and dtype from the inputs' shapes, needed to check shapes at the call under autobatch).
+shape and dtype from the inputs' shapes, needed to check shapes at the call under autobatch),
+and `outputs` > 1 for an op returning several arrays (see `treenet.autograd.Op`).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class Function:
     """Base class of user-defined differentiable ops; each subclass registers one op."""
 
     batch_rule: ClassVar[BatchRule] = UNBATCHED
+    outputs: ClassVar[int] = 1
     op: ClassVar[Op]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -38,7 +40,7 @@ class Function:
         # redefining a class (a re-run notebook cell) replaces its op
         cls.op = OPS[name] = Op(name, cls.forward, cls.backward, getattr(cls, "infer", None),
                                 cls.batch_rule, getattr(cls, "example", None),
-                                cls.__doc__ or "")
+                                cls.__doc__ or "", cls.outputs)
 
     @staticmethod
     def forward(xp: Any, *arrays: Any, **params: Any) -> Any:

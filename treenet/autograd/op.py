@@ -79,6 +79,9 @@ class Op:
       to check shapes at the call when values are computed later (autobatch).
     example(rng) -> (args, params): small float64 inputs away from kinks, used by the
       registry-wide gradient and batching tests, so a new op is tested by default.
+    outputs: how many arrays forward returns. With more than one (a fused LSTM cell returns
+      h and c), forward returns a tuple, infer returns a tuple of (shape, dtype) pairs, and
+      backward receives tuples `gys` (zeros for unused outputs) and `ys`.
     """
 
     name: str
@@ -88,6 +91,7 @@ class Op:
     batch: BatchRule = UNBATCHED
     example: Callable[[Any], tuple[list[Any], dict[str, Any]]] | None = None
     doc: str = field(default="", repr=False)
+    outputs: int = 1
 
     @property
     def differentiable(self) -> bool:
@@ -110,6 +114,7 @@ def register(op: Op) -> Op:
 
 def defop(name: str, forward: Callable[..., Any], backward: Callable[..., Any] | None,
           infer: Callable[..., Any] | None, batch: BatchRule = UNBATCHED,
-          example: Callable[[Any], Any] | None = None) -> Op:
+          example: Callable[[Any], Any] | None = None, outputs: int = 1) -> Op:
     """Create and register an op."""
-    return register(Op(name, forward, backward, infer, batch, example, forward.__doc__ or ""))
+    return register(Op(name, forward, backward, infer, batch, example, forward.__doc__ or "",
+                       outputs))

@@ -35,25 +35,26 @@ def fetch(url: str, dest: str | Path, *, sha256: str, opener: Opener | None = No
     ``OSError`` (``urllib.error.URLError`` is one).
     """
     dest = Path(dest)
-    if dest.is_file() and _sha256_of(dest) == sha256:
-        return dest
+    if dest.is_file():
+        with open(dest, "rb") as f:
+            if _copy_digest(f) == sha256:
+                return dest
     dest.parent.mkdir(parents=True, exist_ok=True)
     part = dest.with_name(dest.name + ".part")
-    digest = hashlib.sha256()
     with (opener or _urlopen)(url) as src, open(part, "wb") as out:
-        while chunk := src.read(1 << 16):
-            digest.update(chunk)
-            out.write(chunk)
-    if digest.hexdigest() != sha256:
+        got = _copy_digest(src, out)
+    if got != sha256:
         part.unlink()
-        raise ChecksumError(f"{url}: expected SHA-256 {sha256}, got {digest.hexdigest()}")
+        raise ChecksumError(f"{url}: expected SHA-256 {sha256}, got {got}")
     part.replace(dest)
     return dest
 
 
-def _sha256_of(path: Path) -> str:
+def _copy_digest(src: BinaryIO, out: BinaryIO | None = None) -> str:
+    """SHA-256 hex digest of ``src``'s bytes, copying them to ``out`` when given."""
     digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 16):
-            digest.update(chunk)
+    while chunk := src.read(1 << 16):
+        digest.update(chunk)
+        if out is not None:
+            out.write(chunk)
     return digest.hexdigest()

@@ -1,5 +1,6 @@
 """Neural-network building blocks."""
 
 from treenet.nn import functional
+from treenet.nn.parameter import Parameter
 
-__all__ = ["functional"]
+__all__ = ["Parameter", "functional"]

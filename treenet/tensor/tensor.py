@@ -18,18 +18,20 @@ class Tensor:
 
     `grad` holds the accumulated gradient of a leaf (a Tensor, or a `RowSparseGrad` for
     embedding tables with sparse updates). `_node` is the autograd node that produced this
-    tensor (None for leaves and constants). Under `treenet.autobatch()` `_data` is None until
+    tensor (None for leaves and constants) and `_index` which of its outputs this is. Under `treenet.autobatch()` `_data` is None until
     the value is computed; reading `.data` computes it.
     """
 
-    __slots__ = ("_data", "grad", "requires_grad", "_node", "__weakref__")
+    __slots__ = ("_data", "grad", "requires_grad", "_node", "_index", "__weakref__")
     __array_priority__ = 1000  # numpy defers `ndarray + Tensor` to Tensor.__radd__
 
-    def __init__(self, data: Any, requires_grad: bool = False, _node: Any = None) -> None:
+    def __init__(self, data: Any, requires_grad: bool = False, _node: Any = None,
+                 _index: int = 0) -> None:
         self._data = data
         self.grad = None
         self.requires_grad = requires_grad
         self._node = _node
+        self._index = _index
 
     # ---- storage -------------------------------------------------------------------------
     @property
@@ -42,12 +44,12 @@ class Tensor:
     @property
     def shape(self) -> tuple[int, ...]:
         data = self._data
-        return data.shape if data is not None else self._node.shape
+        return data.shape if data is not None else self._node.avals[self._index][0]
 
     @property
     def dtype(self) -> np.dtype:
         data = self._data
-        return data.dtype if data is not None else self._node.dtype
+        return data.dtype if data is not None else self._node.avals[self._index][1]
 
     @property
     def ndim(self) -> int:
