@@ -47,12 +47,13 @@ _sequence = itertools.count()
 class Node:
     """A recorded op application: what backward needs to compute input gradients."""
 
-    __slots__ = ("op", "inputs", "params", "out", "seq", "where")
+    __slots__ = ("op", "inputs", "arrays", "params", "out", "seq", "where")
 
-    def __init__(self, op: Op, inputs: tuple[Any, ...], params: dict[str, Any], out: Any,
-                 where: str | None) -> None:
+    def __init__(self, op: Op, inputs: tuple[Any, ...], arrays: list[Any],
+                 params: dict[str, Any], out: Any, where: str | None) -> None:
         self.op = op
         self.inputs = inputs
+        self.arrays = arrays  # the input arrays as forward saw them
         self.params = params
         self.out = out
         self.seq = next(_sequence)
@@ -76,7 +77,7 @@ def apply(op: Op, *inputs: Any, **params: Any) -> Any:
     needs_grad = False
     for x in inputs:
         if isinstance(x, Tensor):
-            data = x.data
+            data = x._data
             if array_type is None:
                 array_type = type(data)
             elif type(data) is not array_type:
@@ -95,7 +96,7 @@ def apply(op: Op, *inputs: Any, **params: Any) -> Any:
         raise ShapeError(f"{op.name}: cannot combine shapes {describe_shapes(inputs)} "
                          f"({exc}) at {user_location()}") from exc
     if op.outputs != 1:
-        return _wrap_outputs(xp, op, inputs, params, y, needs_grad)
+        return _wrap_outputs(xp, op, inputs, arrays, params, y, needs_grad)
     if type(y) is not array_type:
         y = xp.asarray(y)
     where = None
@@ -103,12 +104,13 @@ def apply(op: Op, *inputs: Any, **params: Any) -> Any:
         where = user_location()
         check_finite(xp, y, f"{op.name} produced", where)
     if needs_grad and MODE.grad_enabled and op.backward is not None and y.dtype.kind == "f":
-        return Tensor(y, True, Node(op, inputs, params, y, where))
+        return Tensor(y, True, Node(op, inputs, arrays, params, y, where))
     return Tensor(y)
 
 
-def _wrap_outputs(xp: Any, op: Op, inputs: tuple[Any, ...], params: dict[str, Any],
-                  ys: tuple[Any, ...], needs_grad: bool) -> tuple[Tensor, ...]:
+def _wrap_outputs(xp: Any, op: Op, inputs: tuple[Any, ...], arrays: list[Any],
+                  params: dict[str, Any], ys: tuple[Any, ...],
+                  needs_grad: bool) -> tuple[Tensor, ...]:
     """Tensors for the outputs of a multi-output op, sharing one node."""
     where = None
     if MODE.anomaly:
@@ -116,7 +118,7 @@ def _wrap_outputs(xp: Any, op: Op, inputs: tuple[Any, ...], params: dict[str, An
         for y in ys:
             check_finite(xp, y, f"{op.name} produced", where)
     if needs_grad and MODE.grad_enabled and op.backward is not None:
-        node = Node(op, inputs, params, ys, where)
+        node = Node(op, inputs, arrays, params, ys, where)
         return tuple(Tensor(y, True, node, i) for i, y in enumerate(ys))
     return tuple(Tensor(y) for y in ys)
 
@@ -236,16 +238,16 @@ def run_backward(xp: Any, root: Node, grads: dict[Node, Any], retain_graph: bool
         gy = grads.pop(node, None)
         if gy is None:
             continue
-        if node.op.outputs != 1:
+        op = node.op
+        if op.outputs != 1:
             gy = _output_grads(xp, node, gy)
         inputs = node.inputs
-        arrays = [x._data if isinstance(x, Tensor) else x for x in inputs]
-        gxs = node.op.backward(xp, gy, node.out, *arrays, **node.params)
+        gxs = op.backward(xp, gy, node.out, *node.arrays, **node.params)
         for x, gx in zip(inputs, gxs, strict=False):
             if gx is None or not isinstance(x, Tensor) or not x.requires_grad:
                 continue
             if anomaly:
-                check_finite(xp, gx, f"the backward of {node.op.name} produced", node.where)
+                check_finite(xp, gx, f"the backward of {op.name} produced", node.where)
             if not isinstance(gx, RowSparseGrad):
                 target = x._data
                 if gx.shape != target.shape:
@@ -255,13 +257,15 @@ def run_backward(xp: Any, root: Node, grads: dict[Node, Any], retain_graph: bool
             child = x._node
             if child is None:
                 accumulate_leaf(x, gx)
+            elif child.op.outputs == 1 and not isinstance(gx, RowSparseGrad):
+                previous = grads.get(child)
+                grads[child] = gx if previous is None else previous + gx
             else:
                 if isinstance(gx, RowSparseGrad):
                     gx = gx.to_dense()
                 _add_grad(grads, child, x._index, gx)
         if not retain_graph:
-            node.inputs = None
-            node.out = None
+            node.inputs = node.arrays = node.out = None
 
 
 @contextlib.contextmanager

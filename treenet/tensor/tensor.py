@@ -18,8 +18,9 @@ class Tensor:
 
     `grad` holds the accumulated gradient of a leaf (a Tensor, or a `RowSparseGrad` for
     embedding tables with sparse updates). `_node` is the autograd node that produced this
-    tensor (None for leaves and constants) and `_index` which of its outputs this is. Under `treenet.autobatch()` `_data` is None until
-    the value is computed; reading `.data` computes it.
+    tensor (None for leaves and constants) and `_index` which of its outputs this is. Under
+    `treenet.autobatch()` `_data` is None until the value is computed; reading `.data`
+    computes it.
     """
 
     __slots__ = ("_data", "grad", "requires_grad", "_node", "_index", "__weakref__")
@@ -40,6 +41,11 @@ class Tensor:
         if self._data is None:
             self._node.materialize()
         return self._data
+
+    @data.setter
+    def data(self, array: Any) -> None:
+        """Replace the underlying array (no graph recording), like torch's `t.data = ...`."""
+        self._data = array
 
     @property
     def shape(self) -> tuple[int, ...]:
