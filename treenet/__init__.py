@@ -5,6 +5,7 @@ Tensors over numpy (CPU) or cupy (GPU), define-by-run reverse-mode autograd, and
 """
 
 from treenet import autograd, nn
+from treenet.batching import autobatch
 from treenet.autograd import (
     Function,
     RowSparseGrad,
@@ -45,7 +46,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     *_ops_all, "DeviceError", "Function", "RowSparseGrad", "ShapeError", "Tensor", "arange",
-    "autograd", "bool_", "detect_anomaly", "enable_grad", "float16", "float32", "float64",
+    "autobatch", "autograd", "bool_", "detect_anomaly", "enable_grad", "float16", "float32", "float64",
     "from_dlpack", "from_numpy", "full", "get_rng_state", "gradcheck", "int32", "int64",
     "manual_seed", "nn", "no_grad", "ones", "rand", "randint", "randn", "set_grad_enabled",
     "set_rng_state", "tensor", "zeros",

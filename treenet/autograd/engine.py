@@ -78,6 +78,8 @@ def apply(op: Op, *inputs: Any, **params: Any) -> Any:
     for x in inputs:
         if isinstance(x, Tensor):
             data = x._data
+            if data is None:  # a pending tensor from an autobatch block: compute it now
+                data = x.data
             if array_type is None:
                 array_type = type(data)
             elif type(data) is not array_type:
@@ -163,18 +165,22 @@ def accumulate_leaf(leaf: Tensor, g: Any) -> None:
         current.data += g
 
 
-def _reachable(root: Node) -> list[Node]:
-    """All nodes reachable from root, in reverse creation order (a reverse topological order)."""
-    seen = {root}
-    stack = [root]
+def _reachable(roots: list[Node]) -> list[Node]:
+    """Eager nodes reachable from roots, in reverse creation order (a reverse topological
+    order). Nodes recorded under autobatch are included but not entered: their recorder
+    runs their part of the graph, batched."""
+    seen = set(roots)
+    stack = list(roots)
     nodes = []
     while stack:
         node = stack.pop()
+        nodes.append(node)
+        if type(node) is not Node:
+            continue
         if node.inputs is None:
             raise GraphFreedError(
                 "backward() through a graph that was already freed by an earlier backward(); "
                 "pass retain_graph=True to the first call to backward twice")
-        nodes.append(node)
         for x in node.inputs:
             if isinstance(x, Tensor):
                 child = x._node
@@ -190,10 +196,6 @@ def backward(tensor: Tensor, gradient: Any = None, retain_graph: bool = False) -
     if not tensor.requires_grad:
         raise RuntimeError("backward() on a tensor that does not require grad "
                            "(no input had requires_grad=True, or it was made under no_grad())")
-    recorder = MODE.recorder
-    if recorder is not None:
-        recorder.backward(tensor, gradient, retain_graph)
-        return
     data = tensor.data
     xp = backend_of(data).xp
     if gradient is None:
@@ -209,13 +211,12 @@ def backward(tensor: Tensor, gradient: Any = None, retain_graph: bool = False) -
     if tensor._node is None:
         accumulate_leaf(tensor, gy)
         return
-    root = tensor._node
     grads: dict[Node, Any] = {}
-    _add_grad(grads, root, tensor._index, gy)
-    run_backward(xp, root, grads, retain_graph)
+    add_grad(grads, tensor._node, tensor._index, gy)
+    run_backward(xp, grads, retain_graph)
 
 
-def _add_grad(grads: dict[Node, Any], node: Node, index: int, g: Any) -> None:
+def add_grad(grads: dict[Node, Any], node: Node, index: int, g: Any) -> None:
     """grads[node] += g, where a multi-output node keeps one slot per output."""
     if node.op.outputs == 1:
         previous = grads.get(node)
@@ -227,14 +228,40 @@ def _add_grad(grads: dict[Node, Any], node: Node, index: int, g: Any) -> None:
     slots[index] = g if slots[index] is None else slots[index] + g
 
 
+def merge_grads(grads: dict[Node, Any], more: dict[Node, Any]) -> None:
+    """Add gradients in add_grad's format (an array, or a list per multi-output node)."""
+    for node, g in more.items():
+        if node.op.outputs == 1:
+            add_grad(grads, node, 0, g)
+        else:
+            for index, part in enumerate(g):
+                if part is not None:
+                    add_grad(grads, node, index, part)
+
+
 def _output_grads(xp: Any, node: Node, slots: list[Any]) -> tuple[Any, ...]:
     return tuple(xp.zeros_like(y) if g is None else g for g, y in zip(slots, node.out, strict=True))
 
 
-def run_backward(xp: Any, root: Node, grads: dict[Node, Any], retain_graph: bool) -> None:
-    """Propagate `grads` (output gradients of root) back through every node reachable from it."""
+def run_backward(xp: Any, grads: dict[Node, Any], retain_graph: bool) -> None:
+    """Propagate `grads` (node -> output gradient) back through every node reachable from them.
+
+    When the walk meets the newest node of an autobatch block, every gradient flowing into
+    that block is complete: its recorder runs the block's backward batched and hands back the
+    gradients that leave it, and the walk continues from there.
+    """
     anomaly = MODE.anomaly
-    for node in _reachable(root):
+    for node in _reachable(list(grads)):
+        if type(node) is not Node:
+            recorder = node.recorder
+            inside = {n: g for n, g in grads.items()
+                      if type(n) is not Node and n.recorder is recorder}
+            for n in inside:
+                del grads[n]
+            merge_grads(grads, recorder.backward_from(inside, retain_graph))
+            if grads:
+                run_backward(xp, grads, retain_graph)
+            return
         gy = grads.pop(node, None)
         if gy is None:
             continue
@@ -263,7 +290,7 @@ def run_backward(xp: Any, root: Node, grads: dict[Node, Any], retain_graph: bool
             else:
                 if isinstance(gx, RowSparseGrad):
                     gx = gx.to_dense()
-                _add_grad(grads, child, x._index, gx)
+                add_grad(grads, child, x._index, gx)
         if not retain_graph:
             node.inputs = node.arrays = node.out = None
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-BATCH_KINDS = ("elementwise", "rows", "stack", "gather", "unbatched")
+BATCH_KINDS = ("elementwise", "rows", "stack", "unbatched")
 
 
 def _keep(params: dict[str, Any], batch_size: int) -> dict[str, Any]:
@@ -25,12 +25,14 @@ class BatchRule:
 
     kind:
       - "elementwise": rows when every batched argument has the same shape, else stacked
-        with numpy broadcasting (each argument gains a leading axis);
+        with numpy broadcasting (each argument gains a leading axis); parameters (leaf
+        tensors that require grad) are shared;
       - "rows": axis 0 of every batched argument and of the output are independent rows;
-        the group's arguments are concatenated on axis 0 and the output split back;
+        the group's arguments are concatenated on axis 0 and the output split back (an
+        embedding lookup gathers the ids of all calls this way). Batched arguments with
+        fewer than `row_ndim` axes are stacked instead (each call becomes one row);
       - "stack": arguments gain a new leading axis; `lift(params, batch_size)` rewrites the
         params for the stacked call (a reduction over axis k becomes axis k + 1);
-      - "gather": the op batches its own arguments through `gather(calls) -> outputs`;
       - "unbatched": each call runs on its own.
     shared: positions of arguments that must be the same tensor across a group (parameters);
       their identity is part of the group's signature and they are passed once.
@@ -39,14 +41,12 @@ class BatchRule:
     kind: str
     shared: tuple[int, ...] = ()
     lift: Callable[[dict[str, Any], int], dict[str, Any]] = _keep
-    gather: Callable[..., Any] | None = None
+    row_ndim: int = 1
 
     def __post_init__(self) -> None:
         if self.kind not in BATCH_KINDS:
             raise ValueError(f"unknown batch rule kind {self.kind!r}; "
                              f"expected one of {BATCH_KINDS}")
-        if (self.kind == "gather") != (self.gather is not None):
-            raise ValueError("a 'gather' rule needs a gather function, and only it has one")
 
 
 def shift_axes(*names: str) -> Callable[[dict[str, Any], int], dict[str, Any]]:

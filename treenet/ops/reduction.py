@@ -125,43 +125,54 @@ LOG_SOFTMAX = defop("log_softmax", _log_softmax,
                     same, REDUCE, _last_axis)
 
 
-def _axis_param(axis: Any) -> Any:
+def _axes(a: Tensor, axis: Any) -> Any:
+    """The axis param as the op sees it: explicit (None becomes every axis), so that a stacked
+    call (one more leading axis) still reduces only each example's own axes."""
+    if axis is None:
+        return tuple(range(a.ndim))
     return tuple(axis) if isinstance(axis, list) else axis
 
 
 def sum(a: Any, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
     """Sum over `axis` (None: all elements)."""
-    return apply(SUM, as_tensor(a), axis=_axis_param(axis), keepdims=keepdims)
+    a = as_tensor(a)
+    return apply(SUM, a, axis=_axes(a, axis), keepdims=keepdims)
 
 
 def mean(a: Any, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
     """Mean over `axis` (None: all elements)."""
-    return apply(MEAN, as_tensor(a), axis=_axis_param(axis), keepdims=keepdims)
+    a = as_tensor(a)
+    return apply(MEAN, a, axis=_axes(a, axis), keepdims=keepdims)
 
 
 def max(a: Any, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
     """Max over `axis` (numpy's amax); ties share the gradient evenly."""
-    return apply(MAX, as_tensor(a), axis=_axis_param(axis), keepdims=keepdims)
+    a = as_tensor(a)
+    return apply(MAX, a, axis=_axes(a, axis), keepdims=keepdims)
 
 
 def min(a: Any, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
     """Min over `axis` (numpy's amin); ties share the gradient evenly."""
-    return apply(MIN, as_tensor(a), axis=_axis_param(axis), keepdims=keepdims)
+    a = as_tensor(a)
+    return apply(MIN, a, axis=_axes(a, axis), keepdims=keepdims)
 
 
 def logsumexp(a: Any, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
     """log(sum(exp(a), axis)) without overflow."""
-    return apply(LOGSUMEXP, as_tensor(a), axis=_axis_param(axis), keepdims=keepdims)
+    a = as_tensor(a)
+    return apply(LOGSUMEXP, a, axis=_axes(a, axis), keepdims=keepdims)
 
 
 def argmax(a: Any, axis: int | None = None) -> Tensor:
-    """Indices of the maxima along `axis` (int64, no gradient)."""
-    return apply(ARGMAX, as_tensor(a), axis=axis)
+    """Indices of the maxima along `axis` (int64, no gradient; flat index when axis is None)."""
+    a = as_tensor(a)
+    return apply(ARGMAX, a.reshape(-1) if axis is None else a, axis=0 if axis is None else axis)
 
 
 def argmin(a: Any, axis: int | None = None) -> Tensor:
-    """Indices of the minima along `axis` (int64, no gradient)."""
-    return apply(ARGMIN, as_tensor(a), axis=axis)
+    """Indices of the minima along `axis` (int64, no gradient; flat index when axis is None)."""
+    a = as_tensor(a)
+    return apply(ARGMIN, a.reshape(-1) if axis is None else a, axis=0 if axis is None else axis)
 
 
 def softmax(a: Any, axis: int = -1) -> Tensor:

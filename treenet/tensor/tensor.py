@@ -38,9 +38,10 @@ class Tensor:
     @property
     def data(self) -> Any:
         """The underlying numpy/cupy array (computed first if pending under autobatch)."""
-        if self._data is None:
-            self._node.materialize()
-        return self._data
+        data = self._data
+        if data is None:
+            data = self._data = self._node.value(self._index)
+        return data
 
     @data.setter
     def data(self, array: Any) -> None:

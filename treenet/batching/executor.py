@@ -1,0 +1,169 @@
+"""Running one group of same-signature nodes as one kernel, forward and backward.
+
+Batched model: a "rows" group concatenates every call's batched arguments on axis 0 (each call
+contributes (n, ...) rows, any n) and gives each node the rows [start, stop) of the output; a
+"stack" group stacks them on a new leading axis (node i owns output [i]). Shared arguments
+(parameters) are passed once. When a group's inputs are already adjacent rows of one buffer —
+the outputs of consecutive nodes of an earlier group — the buffer is sliced, not copied.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from treenet.autograd.engine import unbroadcast
+from treenet.batching.plan import ROWS, STACK
+from treenet.tensor.tensor import Tensor
+
+
+class Located:
+    """An array that is rows [start, stop) of `buffer` (or row `start` alone, when squeezed)."""
+
+    __slots__ = ("buffer", "start", "stop", "squeeze")
+
+    def __init__(self, buffer: Any, start: int, stop: int, squeeze: bool) -> None:
+        self.buffer = buffer
+        self.start = start
+        self.stop = stop
+        self.squeeze = squeeze
+
+    def value(self) -> Any:
+        return self.buffer[self.start, ...] if self.squeeze else self.buffer[self.start:self.stop]
+
+
+def array_of(item: Any) -> Any:
+    return item.value() if isinstance(item, Located) else item
+
+
+def gather(xp: Any, items: list[Any], mode: str) -> Any:
+    """Concatenate (rows) or stack the items, slicing a shared buffer when they are adjacent."""
+    first = items[0]
+    if isinstance(first, Located):
+        buffer, squeeze, end = first.buffer, first.squeeze, first.stop
+        for item in items[1:]:
+            if (not isinstance(item, Located) or item.buffer is not buffer
+                    or item.start != end or item.squeeze != squeeze):
+                break
+            end = item.stop
+        else:
+            view = buffer[first.start:end]
+            if mode == ROWS:
+                return view.reshape((-1,) + view.shape[2:]) if squeeze else view
+            return view if squeeze else view.reshape((len(items),) + first.value().shape)
+    arrays = [array_of(item) for item in items]
+    return xp.concatenate(arrays) if mode == ROWS else xp.stack(arrays)
+
+
+def locate(x: Any) -> Any:
+    """Where an argument's value lives: a Located for computed pending tensors, else an array."""
+    if isinstance(x, Tensor):
+        node = x._node
+        group = getattr(node, "group", None)
+        if group is not None:
+            return Located(group.outputs[x._index], node.start, node.stop, group.mode == STACK)
+        return x.data
+    return x
+
+
+class Group:
+    """Nodes of one signature run together; keeps what backward needs."""
+
+    __slots__ = ("nodes", "op", "mode", "params", "args", "outputs", "index", "live")
+
+    def __init__(self, nodes: list[Any], index: int) -> None:
+        first = nodes[0]
+        self.nodes = nodes
+        self.op = first.op
+        self.mode = first.plan.mode
+        self.params = first.params
+        self.args: list[Any] | None = None
+        self.outputs: tuple[Any, ...] = ()
+        self.index = index
+        self.live = len(nodes)  # members whose graph is not freed yet
+
+    def forward(self, xp: Any, profile: Any) -> None:
+        nodes, op, mode = self.nodes, self.op, self.mode
+        first = nodes[0]
+        args = [locate_value(x) for x in first.inputs]
+        if mode != "single":
+            out_ndim = len(first.avals[0][0])
+            for p in first.plan.batched:
+                batched = gather(xp, [locate(n.inputs[p]) for n in nodes], mode)
+                if mode == STACK and op.batch.kind == "elementwise":
+                    missing = out_ndim + 1 - batched.ndim
+                    if missing:
+                        batched = batched.reshape(batched.shape[:1] + (1,) * missing
+                                                  + batched.shape[1:])
+                args[p] = batched
+            if mode == STACK:
+                self.params = op.batch.lift(self.params, len(nodes))
+        start = time.perf_counter()
+        y = op.forward(xp, *args, **self.params)
+        profile.kernel_seconds += time.perf_counter() - start
+        self.outputs = tuple(xp.asarray(v) for v in y) if op.outputs != 1 else (xp.asarray(y),)
+        self.args = args
+        if mode == ROWS:
+            p = first.plan.batched[0]
+            offset = 0
+            for node in nodes:
+                node.start = offset
+                offset += node.inputs[p].shape[0]
+                node.stop = offset
+        else:
+            for i, node in enumerate(nodes):
+                node.start, node.stop = i, i + 1
+        for node in nodes:
+            node.group = self
+
+    def backward(self, xp: Any, grads: dict[Any, list[Any]], route: Any, profile: Any) -> bool:
+        """Run the op's backward for the whole group; False when no member has a gradient."""
+        nodes, op, mode = self.nodes, self.op, self.mode
+        slots = [grads.pop(node, None) for node in nodes]
+        if all(s is None for s in slots):
+            return False
+        gys = []
+        for k, y in enumerate(self.outputs):
+            items = [None if s is None else s[k] for s in slots]
+            if any(item is None for item in items):
+                gy = xp.zeros_like(y)
+                for node, item in zip(nodes, items, strict=True):
+                    if item is not None:
+                        gy[node.start if mode == STACK else slice(node.start, node.stop)] = (
+                            array_of(item))
+            elif mode == "single":
+                gy = array_of(items[0])
+            else:
+                gy = gather(xp, items, mode).reshape(y.shape)
+            gys.append(gy)
+        gy = gys[0] if op.outputs == 1 else tuple(gys)
+        y = self.outputs[0] if op.outputs == 1 else self.outputs
+        start = time.perf_counter()
+        gxs = op.backward(xp, gy, y, *self.args, **self.params)
+        profile.kernel_seconds += time.perf_counter() - start
+        first = nodes[0]
+        batched = first.plan.batched if mode != "single" else ()
+        for p, gx in enumerate(gxs):
+            if gx is None:
+                continue
+            if p in batched:
+                self._route_batched(xp, p, gx, route)
+            else:
+                route(first.inputs[p], gx, None)
+        return True
+
+    def _route_batched(self, xp: Any, p: int, gx: Any, route: Any) -> None:
+        arg = self.args[p]
+        if gx.shape != arg.shape:
+            gx = unbroadcast(xp, gx, arg.shape)
+        squeeze = self.mode == STACK
+        if squeeze and arg.ndim != self.nodes[0].inputs[p].ndim + 1:  # undo elementwise padding
+            gx = gx.reshape((len(self.nodes),) + tuple(self.nodes[0].inputs[p].shape))
+        for node in self.nodes:
+            route(node.inputs[p], gx, Located(gx, node.start, node.stop, squeeze))
+
+
+def locate_value(x: Any) -> Any:
+    """The argument's array (a view for computed pending tensors), or the constant itself."""
+    item = locate(x)
+    return array_of(item)

@@ -1,0 +1,59 @@
+"""What autobatch did: nodes, kernel launches, group sizes, unbatched calls, and where time went."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Profile:
+    """Counters of one autobatch block, readable after a flush (`autobatch(...).profile`)."""
+
+    nodes: int = 0
+    launches: int = 0
+    backward_launches: int = 0
+    kernel_seconds: float = 0.0
+    flush_seconds: float = 0.0
+    backward_seconds: float = 0.0
+    nodes_by_op: Counter = field(default_factory=Counter)
+    launches_by_op: Counter = field(default_factory=Counter)
+    unbatched: Counter = field(default_factory=Counter)  # (op, reason) -> nodes run alone
+
+    @property
+    def mean_group_size(self) -> float:
+        return self.nodes / self.launches if self.launches else 0.0
+
+    def group_size(self, op_name: str) -> float:
+        """Mean number of nodes per forward launch of one op."""
+        launches = self.launches_by_op[op_name]
+        return self.nodes_by_op[op_name] / launches if launches else 0.0
+
+    @property
+    def scheduling_seconds(self) -> float:
+        """Flush and backward time outside the kernels (grouping, gathering, routing)."""
+        return self.flush_seconds + self.backward_seconds - self.kernel_seconds
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "nodes": self.nodes, "launches": self.launches,
+            "backward_launches": self.backward_launches,
+            "mean_group_size": round(self.mean_group_size, 3),
+            "kernel_seconds": round(self.kernel_seconds, 6),
+            "scheduling_seconds": round(self.scheduling_seconds, 6),
+            "unbatched": {f"{op}: {why}": n for (op, why), n in self.unbatched.items()},
+        }
+
+    def table(self) -> str:
+        """A per-op table: nodes, launches, mean group size; then unbatched calls and times."""
+        lines = [f"{'op':24s} {'nodes':>8s} {'launches':>9s} {'mean group':>11s}"]
+        for op, n in self.nodes_by_op.most_common():
+            lines.append(f"{op:24s} {n:8d} {self.launches_by_op[op]:9d} "
+                         f"{self.group_size(op):11.1f}")
+        lines.append(f"{'total':24s} {self.nodes:8d} {self.launches:9d} "
+                     f"{self.mean_group_size:11.1f}")
+        for (op, why), n in self.unbatched.most_common():
+            lines.append(f"unbatched: {n} x {op} ({why})")
+        lines.append(f"kernels {self.kernel_seconds * 1e3:.1f} ms, scheduling/gathering "
+                     f"{self.scheduling_seconds * 1e3:.1f} ms")
+        return "\n".join(lines)

@@ -1,0 +1,232 @@
+"""Recording ops as pending nodes, computing them in groups on demand, and batched backward."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+
+from treenet.autograd import engine
+from treenet.autograd.engine import MODE, GraphFreedError, Node, ShapeError, unbroadcast
+from treenet.autograd.op import Op
+from treenet.autograd.sparse import RowSparseGrad
+from treenet.autograd.where import user_location
+from treenet.batching.executor import Group, Located, array_of
+from treenet.batching.plan import SINGLE, Plan, plan_call
+from treenet.batching.profile import Profile
+from treenet.batching.scheduler import get_strategy
+from treenet.tensor.backend import BACKEND_BY_ARRAY_TYPE, DeviceError
+from treenet.tensor.tensor import Tensor
+
+
+class PendingNode(Node):
+    """A recorded call whose value is computed later, together with others of its signature."""
+
+    __slots__ = ("recorder", "avals", "plan", "depth", "group", "start", "stop",
+                 "requires_grad", "backend")
+
+    def value(self, index: int) -> Any:
+        """The output array `index`, computing it (and only what it needs) first."""
+        if self.group is None:
+            if self.inputs is None:
+                raise GraphFreedError("this value was never computed and its graph was freed")
+            self.recorder.flush([self])
+        buffer = self.group.outputs[index]
+        return buffer[self.start, ...] if self.group.mode == "stack" else buffer[self.start:self.stop]
+
+    def pending_inputs(self) -> list[PendingNode]:
+        """Producers of this node's inputs that are not computed yet."""
+        return [x._node for x in self.inputs
+                if isinstance(x, Tensor) and x._data is None
+                and type(x._node) is PendingNode and x._node.group is None]
+
+
+def _output_avals(op: Op, inputs: tuple[Any, ...], params: dict[str, Any]) -> tuple[Any, ...]:
+    try:
+        inferred = op.infer(*inputs, **params)
+    except (ValueError, IndexError, TypeError) as exc:
+        shapes = engine.describe_shapes(inputs)
+        raise ShapeError(f"{op.name}: cannot combine shapes {shapes} ({exc}) "
+                         f"at {user_location()}") from exc
+    pairs = inferred if op.outputs != 1 else (inferred,)
+    return tuple((tuple(shape), np.dtype(dtype)) for shape, dtype in pairs)
+
+
+class Recorder:
+    """Holds the pending nodes of one autobatch block and computes them group by group."""
+
+    def __init__(self, strategy: str) -> None:
+        self.schedule = get_strategy(strategy)
+        self.pending: list[PendingNode] = []
+        self.groups: list[Group] = []
+        self.profile = Profile()
+
+    # ---- recording ---------------------------------------------------------------------------
+    def record(self, op: Op, inputs: tuple[Any, ...], params: dict[str, Any]) -> Any:
+        if op.infer is None:  # a user op without shape inference runs now
+            return self._run_now(op, inputs, params)
+        backend = None
+        needs_grad = False
+        depth = 0
+        for x in inputs:
+            if isinstance(x, Tensor):
+                node = x._node
+                if x._data is None:
+                    b = node.backend
+                    if node.group is None and node.depth > depth:
+                        depth = node.depth
+                else:
+                    b = BACKEND_BY_ARRAY_TYPE[type(x._data)]
+                if backend is None:
+                    backend = b
+                elif b is not backend:
+                    raise DeviceError(f"{op.name}: inputs are on different devices "
+                                      f"({engine.describe_devices(inputs)}) at {user_location()}")
+                needs_grad = needs_grad or x.requires_grad
+        if backend is None:
+            raise TypeError(f"{op.name}: needs at least one tensor argument")
+        avals = _output_avals(op, inputs, params)
+        node = PendingNode(op, inputs, None, params, None, None)
+        node.recorder = self
+        node.avals = avals
+        node.plan = plan_call(op, inputs, params)
+        node.depth = depth + 1
+        node.group = None
+        node.backend = backend
+        requires_grad = (needs_grad and MODE.grad_enabled and op.backward is not None)
+        node.requires_grad = requires_grad
+        self.pending.append(node)
+        profile = self.profile
+        profile.nodes += 1
+        profile.nodes_by_op[op.name] += 1
+        if node.plan.mode == SINGLE:
+            profile.unbatched[(op.name, node.plan.reason)] += 1
+        if op.outputs == 1:
+            return Tensor(None, requires_grad and avals[0][1].kind == "f", node)
+        return tuple(Tensor(None, requires_grad and dtype.kind == "f", node, i)
+                     for i, (_, dtype) in enumerate(avals))
+
+    def _run_now(self, op: Op, inputs: tuple[Any, ...], params: dict[str, Any]) -> Any:
+        self.profile.unbatched[(op.name, "no shape inference: ran at the call")] += 1
+        MODE.recorder = None
+        try:
+            return engine.apply(op, *inputs, **params)
+        finally:
+            MODE.recorder = self
+
+    # ---- forward -----------------------------------------------------------------------------
+    def flush(self, targets: list[PendingNode] | None = None) -> None:
+        """Compute the pending nodes `targets` need (all pending nodes when None)."""
+        start = time.perf_counter()
+        if targets is None:
+            todo = [n for n in self.pending if n.group is None]
+            self.pending = []
+        else:
+            todo = self._ancestors(targets)
+            chosen = set(todo)
+            self.pending = [n for n in self.pending if n.group is None and n not in chosen]
+        if todo:
+            xp = todo[0].backend.xp
+            profile = self.profile
+            for nodes in self.schedule(todo):
+                group = Group(nodes, len(self.groups))
+                group.forward(xp, profile)
+                self.groups.append(group)
+                profile.launches += 1
+                profile.launches_by_op[group.op.name] += 1
+        self.profile.flush_seconds += time.perf_counter() - start
+
+    @staticmethod
+    def _ancestors(targets: list[PendingNode]) -> list[PendingNode]:
+        seen: set[PendingNode] = set()
+        order: list[PendingNode] = []
+        stack = [t for t in targets if t.group is None]
+        while stack:
+            node = stack.pop()
+            if node in seen:
+                continue
+            seen.add(node)
+            order.append(node)
+            stack.extend(node.pending_inputs())
+        order.sort(key=lambda n: n.seq)
+        return order
+
+    # ---- backward ----------------------------------------------------------------------------
+    def backward_from(self, grads: dict[Any, Any], retain_graph: bool) -> dict[Any, Any]:
+        """Batched backward from gradients of this recorder's nodes (engine format: an array
+        per single-output node, a list per multi-output node). Returns the gradients that
+        reach nodes outside this recorder, for the engine to continue with."""
+        start = time.perf_counter()
+        roots = list(grads)
+        reachable = self._reachable(roots)
+        uncomputed = [n for n in reachable if n.group is None]
+        if uncomputed:
+            self.flush(uncomputed)
+        slots: dict[PendingNode, list[Any]] = {
+            node: (list(g) if node.op.outputs != 1 else [g]) for node, g in grads.items()}
+        outside: dict[Any, Any] = {}
+        xp = roots[0].backend.xp
+        profile = self.profile
+
+        def route(x: Any, gx: Any, piece: Located | None) -> None:
+            if not isinstance(x, Tensor) or not x.requires_grad:
+                return
+            node = x._node
+            if piece is None and not isinstance(gx, RowSparseGrad):
+                target = x.shape
+                if gx.shape != target:
+                    gx = unbroadcast(xp, gx, target)
+            g = gx if piece is None else piece
+            if type(node) is PendingNode and node.recorder is self:
+                entry = slots.get(node)
+                if entry is None:
+                    entry = slots[node] = [None] * node.op.outputs
+                previous = entry[x._index]
+                entry[x._index] = g if previous is None else array_of(previous) + array_of(g)
+                return
+            g = _as_dtype(array_of(g), x.dtype)
+            if node is None:
+                engine.accumulate_leaf(x, g)
+            else:
+                engine.add_grad(outside, node, x._index, g)
+
+        groups = sorted({n.group for n in reachable if n.requires_grad},
+                        key=lambda g: g.index, reverse=True)
+        for group in groups:
+            if group.op.backward is None or group.args is None:
+                continue
+            if group.backward(xp, slots, route, profile):
+                profile.backward_launches += 1
+        if not retain_graph:
+            for node in reachable:
+                node.inputs = None
+                group = node.group
+                group.live -= 1
+                if group.live == 0:
+                    group.args = None
+        profile.backward_seconds += time.perf_counter() - start
+        return outside
+
+    def _reachable(self, roots: list[PendingNode]) -> list[PendingNode]:
+        seen = set(roots)
+        stack = list(roots)
+        while stack:
+            node = stack.pop()
+            if node.inputs is None:
+                raise GraphFreedError(
+                    "backward() through a graph that was already freed by an earlier backward(); "
+                    "pass retain_graph=True to the first call to backward twice")
+            for x in node.inputs:
+                if isinstance(x, Tensor) and x.requires_grad:
+                    child = x._node
+                    if type(child) is PendingNode and child.recorder is self and child not in seen:
+                        seen.add(child)
+                        stack.append(child)
+        return list(seen)
+
+
+def _as_dtype(g: Any, dtype: Any) -> Any:
+    if isinstance(g, RowSparseGrad) or g.dtype == dtype:
+        return g
+    return g.astype(dtype)
