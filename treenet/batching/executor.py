@@ -13,12 +13,13 @@ import time
 from typing import Any
 
 from treenet.autograd.engine import unbroadcast
-from treenet.batching.plan import ROWS, STACK
+from treenet.batching.plan import ROWS, SINGLE, STACK
 from treenet.tensor.tensor import Tensor
 
 
 class Located:
-    """An array that is rows [start, stop) of `buffer` (or row `start` alone, when squeezed)."""
+    """Part of a group's output `buffer`: rows [start, stop) for a rows group, entry `start`
+    for a stacked group (squeeze), the whole buffer for a call that ran alone."""
 
     __slots__ = ("buffer", "start", "stop", "squeeze")
 
@@ -29,7 +30,13 @@ class Located:
         self.squeeze = squeeze
 
     def value(self) -> Any:
-        return self.buffer[self.start, ...] if self.squeeze else self.buffer[self.start:self.stop]
+        return slice_of(self.buffer, self.start, self.stop, self.squeeze)
+
+
+def slice_of(buffer: Any, start: int, stop: int, squeeze: bool) -> Any:
+    if start < 0:  # the node ran alone: it owns the whole buffer
+        return buffer
+    return buffer[start, ...] if squeeze else buffer[start:stop]
 
 
 def array_of(item: Any) -> Any:
@@ -39,7 +46,7 @@ def array_of(item: Any) -> Any:
 def gather(xp: Any, items: list[Any], mode: str) -> Any:
     """Concatenate (rows) or stack the items, slicing a shared buffer when they are adjacent."""
     first = items[0]
-    if isinstance(first, Located):
+    if isinstance(first, Located) and first.start >= 0:
         buffer, squeeze, end = first.buffer, first.squeeze, first.stop
         for item in items[1:]:
             if (not isinstance(item, Located) or item.buffer is not buffer
@@ -86,7 +93,7 @@ class Group:
         nodes, op, mode = self.nodes, self.op, self.mode
         first = nodes[0]
         args = [locate_value(x) for x in first.inputs]
-        if mode != "single":
+        if mode != SINGLE:
             out_ndim = len(first.avals[0][0])
             for p in first.plan.batched:
                 batched = gather(xp, [locate(n.inputs[p]) for n in nodes], mode)
@@ -110,9 +117,11 @@ class Group:
                 node.start = offset
                 offset += node.inputs[p].shape[0]
                 node.stop = offset
-        else:
+        elif mode == STACK:
             for i, node in enumerate(nodes):
                 node.start, node.stop = i, i + 1
+        else:
+            first.start = first.stop = -1
         for node in nodes:
             node.group = self
 
@@ -129,9 +138,8 @@ class Group:
                 gy = xp.zeros_like(y)
                 for node, item in zip(nodes, items, strict=True):
                     if item is not None:
-                        gy[node.start if mode == STACK else slice(node.start, node.stop)] = (
-                            array_of(item))
-            elif mode == "single":
+                        slice_of(gy, node.start, node.stop, mode == STACK)[...] = array_of(item)
+            elif mode == SINGLE:
                 gy = array_of(items[0])
             else:
                 gy = gather(xp, items, mode).reshape(y.shape)
@@ -142,7 +150,7 @@ class Group:
         gxs = op.backward(xp, gy, y, *self.args, **self.params)
         profile.kernel_seconds += time.perf_counter() - start
         first = nodes[0]
-        batched = first.plan.batched if mode != "single" else ()
+        batched = first.plan.batched if mode != SINGLE else ()
         for p, gx in enumerate(gxs):
             if gx is None:
                 continue

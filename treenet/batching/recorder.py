@@ -12,8 +12,8 @@ from treenet.autograd.engine import MODE, GraphFreedError, Node, ShapeError, unb
 from treenet.autograd.op import Op
 from treenet.autograd.sparse import RowSparseGrad
 from treenet.autograd.where import user_location
-from treenet.batching.executor import Group, Located, array_of
-from treenet.batching.plan import SINGLE, Plan, plan_call
+from treenet.batching.executor import Group, Located, array_of, slice_of
+from treenet.batching.plan import SINGLE, STACK, plan_call
 from treenet.batching.profile import Profile
 from treenet.batching.scheduler import get_strategy
 from treenet.tensor.backend import BACKEND_BY_ARRAY_TYPE, DeviceError
@@ -32,8 +32,8 @@ class PendingNode(Node):
             if self.inputs is None:
                 raise GraphFreedError("this value was never computed and its graph was freed")
             self.recorder.flush([self])
-        buffer = self.group.outputs[index]
-        return buffer[self.start, ...] if self.group.mode == "stack" else buffer[self.start:self.stop]
+        return slice_of(self.group.outputs[index], self.start, self.stop,
+                        self.group.mode == STACK)
 
     def pending_inputs(self) -> list[PendingNode]:
         """Producers of this node's inputs that are not computed yet."""

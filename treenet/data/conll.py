@@ -48,7 +48,7 @@ def read_conll(
                 sentences.append(_select(current, columns))
                 current = []
             continue
-        fields = line.split(sep) if sep is not None else _ASCII_SPACE.split(line.strip(" \t"))
+        fields = line.split(sep) if sep is not None else _ASCII_SPACE.split(line.strip(" \t\f\v"))
         if skip_docstart and fields[0] == "-DOCSTART-":
             continue
         if expected is None:

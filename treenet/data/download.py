@@ -39,10 +39,11 @@ def fetch(url: str, dest: str | Path, *, sha256: str, opener: Opener | None = No
         with open(dest, "rb") as f:
             if _copy_digest(f) == sha256:
                 return dest
-    dest.parent.mkdir(parents=True, exist_ok=True)
     part = dest.with_name(dest.name + ".part")
-    with (opener or _urlopen)(url) as src, open(part, "wb") as out:
-        got = _copy_digest(src, out)
+    with (opener or _urlopen)(url) as src:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        with open(part, "wb") as out:
+            got = _copy_digest(src, out)
     if got != sha256:
         part.unlink()
         raise ChecksumError(f"{url}: expected SHA-256 {sha256}, got {got}")

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import gc
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
+from ._gc import gc_paused
 from .errors import DataFormatError
 from .textfile import read_lines
 from .tree import Label, Tree
@@ -95,19 +93,6 @@ def _parse(tokens: list[str], labels: dict[str, int] | None) -> Tree:
     return root
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector, which otherwise triples the time spent building
-    the many small acyclic ``Tree`` objects of a corpus."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def _label_table(num_classes: int | None) -> dict[str, int] | None:
     if num_classes is None:
         return None
@@ -127,7 +112,7 @@ def _parse_line(
             column = list(_TOKEN.finditer(line))[bad.pos].start() + 1
             found = repr(tokens[bad.pos])
         else:
-            column = len(line.rstrip()) + 1
+            column = len(line.rstrip(" \t\n\r\f\v")) + 1
             found = "end of line"
         raise DataFormatError(path, line_no, bad.expected, found, column=column) from None
     if unescape:
@@ -168,7 +153,7 @@ def read_trees(
     while lines and not lines[-1].strip():
         lines.pop()
     name = str(path)
-    with _gc_paused():
+    with gc_paused():
         return [
             _parse_line(line, labels, unescape, name, number)
             for number, line in enumerate(lines, 1)

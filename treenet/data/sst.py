@@ -14,6 +14,7 @@ import os
 import zipfile
 from pathlib import Path, PurePosixPath
 
+from ._gc import gc_paused
 from .download import Opener, cache_dir, fetch
 from .errors import DatasetNotFoundError
 from .ptb import read_trees
@@ -51,7 +52,8 @@ def read_sst(path: str | Path) -> list[Tree]:
 
 def binary_view(trees: list[Tree]) -> list[Tree]:
     """Binary copies of fine-grained SST trees (see the module docstring for the mapping)."""
-    return [map_labels(tree, _BINARY.__getitem__) for tree in trees if tree.label != 2]
+    with gc_paused():
+        return [map_labels(tree, _BINARY.__getitem__) for tree in trees if tree.label != 2]
 
 
 def _has_sst(folder: Path) -> bool:

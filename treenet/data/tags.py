@@ -108,14 +108,17 @@ class PRF:
 
     @property
     def precision(self) -> float:
+        """Correct chunks over predicted chunks (0 when none were predicted)."""
         return self.correct / self.predicted if self.predicted else 0.0
 
     @property
     def recall(self) -> float:
+        """Correct chunks over gold chunks (0 when there are none)."""
         return self.correct / self.gold if self.gold else 0.0
 
     @property
     def f1(self) -> float:
+        """Harmonic mean of precision and recall (0 when both are 0)."""
         p, r = self.precision, self.recall
         return 2 * p * r / (p + r) if p + r else 0.0
 

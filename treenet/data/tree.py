@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import nltk
 
 __all__ = [
     "Label",
@@ -11,6 +14,7 @@ __all__ = [
     "binarize",
     "collapse_unary",
     "dependency_tree",
+    "fold",
     "from_nltk",
     "map_labels",
     "to_nltk",
@@ -103,17 +107,18 @@ def _escape(word: str) -> str:
     return word.replace("(", "-LRB-").replace(")", "-RRB-")
 
 
-def _rebuild(tree: Tree, make: Callable[[Tree, list[Any]], Any]) -> Any:
-    """Bottom-up rewrite: ``make(node, rebuilt_children)`` for every node, children first."""
+def fold(tree: Tree, fn: Callable[[Tree, list[Any]], Any]) -> Any:
+    """Compute ``fn(node, [results of its children])`` bottom-up, without recursion, and
+    return the root's result (copies and conversions of trees are folds)."""
     done: dict[int, Any] = {}
     for node in tree.nodes():
-        done[id(node)] = make(node, [done.pop(id(child)) for child in node.children])
+        done[id(node)] = fn(node, [done.pop(id(child)) for child in node.children])
     return done[id(tree)]
 
 
 def map_labels(tree: Tree, fn: Callable[[Label], Label]) -> Tree:
     """Return a copy of ``tree`` with every label replaced by ``fn(label)``."""
-    return _rebuild(tree, lambda n, kids: Tree(fn(n.label), kids, n.word, n.index))
+    return fold(tree, lambda n, kids: Tree(fn(n.label), kids, n.word, n.index))
 
 
 def collapse_unary(tree: Tree, *, join: str = "+", collapse_leaves: bool = False) -> Tree:
@@ -137,7 +142,7 @@ def collapse_unary(tree: Tree, *, join: str = "+", collapse_leaves: bool = False
             label = f"{node.label}{join}{child.label}"
         return Tree(label, child.children, child.word, child.index)
 
-    return _rebuild(tree, make)
+    return fold(tree, make)
 
 
 def binarize(tree: Tree, *, factor: str = "right", mark: str = "|") -> Tree:
@@ -165,7 +170,7 @@ def binarize(tree: Tree, *, factor: str = "right", mark: str = "|") -> Tree:
             sub = Tree(inner, [sub, kid])
         return Tree(node.label, [sub, kids[-1]], node.word, node.index)
 
-    return _rebuild(tree, make)
+    return fold(tree, make)
 
 
 def dependency_tree(
@@ -197,7 +202,7 @@ def dependency_tree(
     return nodes[roots[0]]
 
 
-def to_nltk(tree: Tree) -> Any:
+def to_nltk(tree: Tree) -> nltk.Tree:
     """Convert to ``nltk.Tree`` (needs nltk): labelled leaves become ``Tree(label, [word])``,
     unlabelled leaves plain strings; a dependency node's word comes before its children."""
     import nltk
@@ -207,10 +212,10 @@ def to_nltk(tree: Tree) -> Any:
             return node.word
         return nltk.Tree(node.label, ([] if node.word is None else [node.word]) + kids)
 
-    return _rebuild(tree, make)
+    return fold(tree, make)
 
 
-def from_nltk(tree: Any) -> Tree:
+def from_nltk(tree: nltk.Tree | str) -> Tree:
     """Convert an ``nltk.Tree`` (a pre-terminal ``Tree(label, [word])`` becomes one leaf)."""
     if isinstance(tree, str):
         return Tree(None, [], tree)

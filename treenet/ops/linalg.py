@@ -47,7 +47,8 @@ def _matmul_infer(a, b):
 
 
 # rows of `a` are independent when `b` is one shared matrix (x @ W with a parameter W)
-MATMUL = defop("matmul", _matmul, _matmul_backward, _matmul_infer, BatchRule("rows", shared=(1,), row_ndim=2),
+MATMUL = defop("matmul", _matmul, _matmul_backward, _matmul_infer,
+               BatchRule("rows", shared=(1,), row_ndim=2),
                lambda rng: ([rng.standard_normal((2, 3, 4)), rng.standard_normal((4, 5))], {}))
 
 

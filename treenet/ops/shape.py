@@ -80,15 +80,20 @@ SQUEEZE = defop("squeeze", _squeeze, _restore, by_view(_squeeze),
 
 
 def _broadcast_to(xp, a, shape):
-    """a broadcast to `shape` (numpy rules)"""
+    """a broadcast to `shape` of the same rank (numpy rules; the public function pads the rank)"""
     return xp.broadcast_to(a, shape)
 
 
+def _broadcast_to_infer(a, shape):
+    if len(a.shape) != len(shape):
+        raise ValueError(f"broadcast_to op needs equal ranks, got {tuple(a.shape)} -> {shape}")
+    return np.broadcast_shapes(tuple(a.shape), tuple(shape)), a.dtype
+
+
 BROADCAST_TO = defop("broadcast_to", _broadcast_to, lambda xp, gy, y, a, shape: (gy,),
-                     lambda a, shape: (np.broadcast_shapes(tuple(a.shape), tuple(shape)),
-                                       a.dtype),
+                     _broadcast_to_infer,
                      BatchRule("stack", lift=lambda p, n: {"shape": (n, *p["shape"])}),
-                     lambda rng: ([rng.standard_normal((3, 1))], {"shape": (2, 3, 4)}))
+                     lambda rng: ([rng.standard_normal((1, 3, 1))], {"shape": (2, 3, 4)}))
 
 
 # ---- joining ------------------------------------------------------------------------------
@@ -173,7 +178,11 @@ def squeeze(a: Any, axis: int | tuple[int, ...] | None = None) -> Tensor:
 
 def broadcast_to(a: Any, shape: tuple[int, ...]) -> Tensor:
     """a broadcast to `shape`; the gradient sums over the broadcast axes."""
-    return apply(BROADCAST_TO, as_tensor(a), shape=tuple(shape))
+    a = as_tensor(a)
+    shape = tuple(shape)
+    if a.ndim < len(shape):
+        a = reshape(a, (1,) * (len(shape) - a.ndim) + a.shape)
+    return apply(BROADCAST_TO, a, shape=shape)
 
 
 def concatenate(arrays: list[Any] | tuple[Any, ...], axis: int = 0) -> Tensor:

@@ -1,0 +1,101 @@
+"""Every registered op: calls recorded under autobatch equal eager calls, forward and backward,
+and calls of one signature really run as one launch."""
+
+import copy
+
+import numpy as np
+import pytest
+
+import treenet as tn
+from treenet.autograd import OPS
+from treenet.autograd.engine import apply
+
+ALL = sorted(name for name in OPS if "." not in name)
+CALLS = 3
+
+
+def _calls(name):
+    """CALLS argument lists for one op: fresh values per call, row counts varying for row ops."""
+    op = OPS[name]
+    calls = []
+    for i in range(CALLS):
+        args, params = op.example(np.random.default_rng(i))
+        if op.batch.kind == "rows":
+            rows = max(1, len(args[0]) - i) if hasattr(args[0], "__len__") else None
+            args = [a if k in op.batch.shared or not hasattr(a, "shape") or a.ndim == 0
+                    else a[:rows] for k, a in enumerate(args)]
+        calls.append((args, params))
+    return calls
+
+
+def _record(name, calls, batch=None):
+    """Record the calls; float inputs are rows looked up from one table per argument position
+    (so they are activations, and the table's gradient holds every call's input gradient);
+    arguments the rule shares are one leaf for all calls."""
+    op = OPS[name]
+    tables, outputs = {}, []
+    for p, a in enumerate(calls[0][0]):
+        if isinstance(a, np.ndarray) and a.dtype.kind == "f":
+            values = a.copy() if p in op.batch.shared else np.concatenate(
+                [args[p] for args, _ in calls])
+            tables[p] = tn.Tensor(values, requires_grad=True)
+    offsets = dict.fromkeys(tables, 0)
+    for args, params in calls:
+        inputs = []
+        for p, a in enumerate(args):
+            if p in op.batch.shared and p in tables:
+                inputs.append(tables[p])
+            elif p in tables:
+                ids = np.arange(offsets[p], offsets[p] + len(a))
+                offsets[p] += len(a)
+                inputs.append(tn.lookup(tables[p], ids))
+            else:
+                inputs.append(tn.Tensor(a) if isinstance(a, np.ndarray) else a)
+        out = apply(op, *inputs, **params)
+        outputs.extend(out if isinstance(out, tuple) else (out,))
+    if batch is not None:  # compute the calls before the loss adds ops of its own
+        batch.flush()
+        batch.calls_profile = copy.deepcopy(batch.profile)
+    if any(o.requires_grad for o in outputs):
+        tn.stack([(o * float(j + 1)).sum() for j, o in enumerate(outputs)
+                  if o.requires_grad]).sum().backward()
+    return outputs, list(tables.values())
+
+
+def _values(outputs, tables):
+    return ([o.numpy().copy() for o in outputs],
+            [None if t.grad is None else np.asarray(t.grad).copy() for t in tables])
+
+
+@pytest.mark.parametrize("strategy", ["agenda", "depth"])
+@pytest.mark.parametrize("name", ALL)
+def test_batched_equals_eager(name, strategy):
+    calls = _calls(name)
+    eager_out, eager_grads = _values(*_record(name, calls))
+    with tn.autobatch(strategy) as batch:
+        recorded = _record(name, calls, batch)
+    batched_out, batched_grads = _values(*recorded)
+    for a, b in zip(batched_out, eager_out, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+    for a, b in zip(batched_grads, eager_grads, strict=True):
+        assert (a is None) == (b is None)
+        if a is not None:
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+    profile = batch.calls_profile
+    launches = profile.launches_by_op[name]
+    alone = sum(n for (op, _), n in profile.unbatched.items() if op == name)
+    if alone:  # calls that cannot batch must say so in the profile
+        assert launches == alone == CALLS
+    else:
+        assert launches == 1, profile.table()
+
+
+def test_ops_that_run_alone_are_the_expected_ones():
+    """A new op that silently fails to batch shows up here."""
+    alone = []
+    for name in ALL:
+        with tn.autobatch() as batch:
+            _record(name, _calls(name), batch)
+        if any(op == name for op, _ in batch.calls_profile.unbatched):
+            alone.append(name)
+    assert alone == ["getitem", "take"]  # advanced indexing; take with an axis
