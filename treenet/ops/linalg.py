@@ -57,3 +57,38 @@ def matmul(a: Any, b: Any) -> Tensor:
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
         a = as_tensor(a)
     return apply(MATMUL, a, b)
+
+
+def _linear(xp, x, W, b):
+    """x @ W + b fused: (..., in) @ (in, out) + (out,) -> (..., out)"""
+    y = xp.matmul(x, W)
+    y += b
+    return y
+
+
+def _linear_backward(xp, gy, y, x, W, b):
+    rows_x = x.reshape(-1, x.shape[-1])
+    rows_gy = gy.reshape(-1, gy.shape[-1])
+    return xp.matmul(gy, W.T), xp.matmul(rows_x.T, rows_gy), rows_gy.sum(axis=0)
+
+
+def _linear_infer(x, W, b):
+    if len(x.shape) < 1 or len(W.shape) != 2 or tuple(b.shape) != tuple(W.shape[1:]) or (
+            x.shape[-1] != W.shape[0]):
+        raise ValueError(f"expected x (..., in), W (in, out), b (out,), got {tuple(x.shape)}, "
+                         f"{tuple(W.shape)}, {tuple(b.shape)}")
+    return tuple(x.shape[:-1]) + (W.shape[1],), np.result_type(x.dtype, W.dtype, b.dtype)
+
+
+# one node per layer application; rows of x are independent, W and b are shared parameters
+LINEAR = defop("linear", _linear, _linear_backward, _linear_infer,
+               BatchRule("rows", shared=(1, 2), row_ndim=2),
+               lambda rng: ([rng.standard_normal((3, 4)), rng.standard_normal((4, 5)),
+                             rng.standard_normal(5)], {}))
+
+
+def linear(x: Tensor, W: Tensor, b: Tensor | None = None) -> Tensor:
+    """x @ W + b as one op: x (..., in), W (in, out), b (out,) -> (..., out)."""
+    if b is None:
+        return matmul(x, W)
+    return apply(LINEAR, x, W, b)
