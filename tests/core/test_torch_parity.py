@@ -6,7 +6,7 @@ import pytest
 from treenet.autograd import OPS
 from treenet.autograd.engine import apply
 
-from .test_registry import ALL, example_tensors
+from .test_registry import ALL, as_outputs, example_tensors
 
 torch = pytest.importorskip("torch", reason="torch not installed: pip install torch==2.13.0")
 F = torch.nn.functional
@@ -26,6 +26,39 @@ def _reduce(fn):
 
 def _index(index):
     return tuple(torch.as_tensor(i) if isinstance(i, np.ndarray) else i for i in index)
+
+
+def _gates(z, pattern):
+    """Chunks of z activated by sigmoid ('s') or tanh ('t'), composed from torch primitives."""
+    chunks = z.chunk(len(pattern), dim=-1)
+    act = {"s": torch.sigmoid, "t": torch.tanh}
+    return [act[p](a) for a, p in zip(chunks, pattern, strict=True)]
+
+
+def _lstm_cell(x, h, c, W, U, b):
+    i, f, g, o = _gates(x @ W + h @ U + b, "ssts")
+    c = f * c + i * g
+    return o * torch.tanh(c), c
+
+
+def _tree_lstm_leaf(gates):
+    i, o, u = _gates(gates, "sst")
+    c = i * u
+    return o * torch.tanh(c), c
+
+
+def _binary_tree_lstm(hl, cl, hr, cr, U, b):
+    i, fl, fr, o, u = _gates(torch.cat([hl, hr], dim=1) @ U + b, "sssst")
+    c = i * u + fl * cl + fr * cr
+    return o * torch.tanh(c), c
+
+
+def _childsum_tree_lstm(xw, hs, cs, U_iou, U_f):
+    H = hs.shape[2]
+    i, o, u = _gates(xw[:, :3 * H] + hs.sum(dim=1) @ U_iou, "sst")
+    f = torch.sigmoid(xw[:, None, 3 * H:] + hs @ U_f)
+    c = i * u + (f * cs).sum(dim=1)
+    return o * torch.tanh(c), c
 
 
 REFERENCE = {
@@ -69,9 +102,14 @@ REFERENCE = {
     "take": lambda a, idx, axis: a[(slice(None),) * axis + (idx,)],
     "lookup": lambda table, ids: F.embedding(ids, table),
     "matmul": torch.matmul,
+    "linear": lambda x, W, b: x @ W + b,
     "dropout": lambda x, keep, scale: x * keep * scale,
     "cross_entropy": lambda logits, t, ignore_index=-100: F.cross_entropy(
         logits, t, reduction="none", ignore_index=ignore_index),
+    "lstm_cell": _lstm_cell,
+    "tree_lstm_leaf": _tree_lstm_leaf,
+    "binary_tree_lstm": _binary_tree_lstm,
+    "childsum_tree_lstm": _childsum_tree_lstm,
 }
 
 
@@ -82,16 +120,19 @@ def test_every_op_has_a_torch_reference():
 @pytest.mark.parametrize("name", sorted(REFERENCE))
 def test_matches_torch(name):
     tensors, params = example_tensors(name, seed=1)
-    ours = apply(OPS[name], *tensors, **params)
+    ours = as_outputs(apply(OPS[name], *tensors, **params))
     theirs_in = [torch.tensor(np.asarray(t), requires_grad=t.requires_grad) if hasattr(t, "shape")
                  else t for t in tensors]
-    theirs = REFERENCE[name](*theirs_in, **params)
-    np.testing.assert_allclose(np.asarray(ours), theirs.detach().numpy(), rtol=1e-10, atol=1e-12)
-    if not ours.requires_grad:
+    theirs = as_outputs(REFERENCE[name](*theirs_in, **params))
+    for o, t in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(np.asarray(o), t.detach().numpy(), rtol=1e-10, atol=1e-12)
+    if not ours[0].requires_grad:
         return
-    projection = np.random.default_rng(2).standard_normal(ours.shape)
-    ours.backward(projection)
-    theirs.backward(torch.tensor(projection))
+    rng = np.random.default_rng(2)
+    for o, t in zip(ours, theirs, strict=True):
+        projection = rng.standard_normal(o.shape)
+        o.backward(projection, retain_graph=True)
+        t.backward(torch.tensor(projection), retain_graph=True)
     for t, u in zip(tensors, theirs_in, strict=True):
         if getattr(t, "requires_grad", False):
             np.testing.assert_allclose(np.asarray(t.grad), u.grad.numpy(), rtol=1e-10, atol=1e-12)

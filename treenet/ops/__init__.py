@@ -1,6 +1,7 @@
 """The op library: every registered op and the numpy-named functions that call them."""
 
 from treenet.ops import methods as _methods  # noqa: F401  (binds Tensor operators)
+from treenet.ops.cells import binary_tree_lstm, childsum_tree_lstm, lstm_cell, tree_lstm_leaf
 from treenet.ops.dropout import dropout
 from treenet.ops.elementwise import (
     abs,
@@ -30,7 +31,7 @@ from treenet.ops.elementwise import (
     where,
 )
 from treenet.ops.indexing import getitem, lookup, take
-from treenet.ops.linalg import matmul
+from treenet.ops.linalg import linear, matmul
 from treenet.ops.loss import cross_entropy
 from treenet.ops.reduction import (
     argmax,
@@ -55,10 +56,11 @@ from treenet.ops.shape import (
 )
 
 __all__ = [
-    "abs", "add", "argmax", "argmin", "as_tensor", "astype", "broadcast_to", "clip",
-    "concatenate", "cross_entropy", "divide", "dropout", "equal", "exp", "expand_dims",
-    "getitem", "greater", "greater_equal", "less", "less_equal", "log", "log_softmax",
-    "logsumexp", "lookup", "matmul", "max", "maximum", "mean", "min", "minimum", "multiply",
-    "negative", "not_equal", "power", "relu", "reshape", "sigmoid", "softmax", "split", "sqrt",
-    "squeeze", "stack", "subtract", "sum", "take", "tanh", "transpose", "where",
+    "abs", "add", "argmax", "argmin", "as_tensor", "astype", "binary_tree_lstm",
+    "broadcast_to", "childsum_tree_lstm", "clip", "concatenate", "cross_entropy", "divide",
+    "dropout", "equal", "exp", "expand_dims", "getitem", "greater", "greater_equal", "less",
+    "less_equal", "linear", "log", "log_softmax", "logsumexp", "lookup", "lstm_cell", "matmul",
+    "max", "maximum", "mean", "min", "minimum", "multiply", "negative", "not_equal", "power", "relu",
+    "reshape", "sigmoid", "softmax", "split", "sqrt", "squeeze", "stack", "subtract", "sum",
+    "take", "tanh", "transpose", "tree_lstm_leaf", "where",
 ]

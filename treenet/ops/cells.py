@@ -1,0 +1,347 @@
+"""Fused recurrent cells (LSTM step, Tree-LSTM nodes): one op per cell with a hand-written backward.
+
+Each cell returns (h, c) from one node, so the batching scheduler moves one node per cell instead
+of a dozen. Every non-weight argument holds independent rows on axis 0 ("rows" batch rule with
+the weights shared). Backward recomputes the gates from the inputs (forward stays pure and keeps
+only h and c). Gates are activated in place in one pass: sigmoid(z) = 0.5 * tanh(0.5 z) + 0.5,
+so a per-column scale and shift turn one tanh over all gates into sigmoids and tanhs.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import numpy as np
+
+from treenet.autograd.engine import apply
+from treenet.autograd.op import ROWS, BatchRule, defop
+from treenet.tensor.tensor import Tensor
+
+Aval = tuple[tuple[int, ...], Any]
+
+
+# ---- gate activations ---------------------------------------------------------------------
+@functools.lru_cache(maxsize=64)
+def _gate_constants(xp: Any, dtype: Any, pattern: str, width: int) -> tuple[Any, Any, Any]:
+    """(scale, shift, scale**2) rows for gate blocks of `width` columns; pattern 's' = sigmoid
+    block, 't' = tanh block, in column order."""
+    scale = np.repeat([0.5 if p == "s" else 1.0 for p in pattern], width).astype(dtype)
+    shift = np.repeat([0.5 if p == "s" else 0.0 for p in pattern], width).astype(dtype)
+    return xp.asarray(scale), xp.asarray(shift), xp.asarray(scale * scale)
+
+
+def _activate(xp: Any, z: Any, pattern: str, out: Any = None) -> Any:
+    """The gate nonlinearities of `pattern` applied to the last axis of z (into `out`, which may
+    be z itself, else a fresh array)."""
+    scale, shift, _ = _gate_constants(xp, z.dtype, pattern, z.shape[-1] // len(pattern))
+    y = xp.multiply(z, scale, out=out)
+    xp.tanh(y, out=y)
+    y *= scale
+    y += shift
+    return y
+
+
+def _slope(xp: Any, y: Any, pattern: str) -> Any:
+    """d gate / d preactivation from the gate values y (y(1 - y) for sigmoid, 1 - y^2 for tanh),
+    as scale^2 - (y - shift)^2, in a fresh array."""
+    _, shift, square = _gate_constants(xp, y.dtype, pattern, y.shape[-1] // len(pattern))
+    d = y - shift
+    d *= d
+    return xp.subtract(square, d, out=d)
+
+
+def _cell_state_grad(xp: Any, gh: Any, gc: Any, o: Any, c: Any) -> tuple[Any, Any]:
+    """(tanh(c), total gradient reaching c) for h = o * tanh(c) given gradients gh, gc."""
+    tc = xp.tanh(c)
+    gct = tc * tc
+    xp.subtract(1, gct, out=gct)
+    gct *= o
+    gct *= gh
+    gct += gc
+    return tc, gct
+
+
+def _weight_grad(a: Any, dz: Any) -> Any:
+    """a.T @ dz, the gradient of a weight applied as a @ W; with one row it is an outer product,
+    which a broadcast multiply computes several times faster than BLAS at k = 1."""
+    return a.T * dz if a.shape[0] == 1 else a.T @ dz
+
+
+def _check(condition: bool, message: str) -> None:
+    if not condition:
+        raise ValueError(message)
+
+
+def _pair(shape: tuple[int, ...], *avals: Any) -> tuple[Aval, Aval]:
+    dtype = np.result_type(*(a.dtype for a in avals))
+    return (shape, dtype), (shape, dtype)
+
+
+# ---- LSTM step ----------------------------------------------------------------------------
+def _lstm_gates(xp, x, h, W, U, b):
+    z = x @ W
+    z += h @ U
+    z += b
+    return _activate(xp, z, "ssts", out=z)
+
+
+def _lstm_cell(xp, x, h, c, W, U, b):
+    """LSTM step (gates i, f, g, o as PyTorch): x (n, D), h, c (n, H), W (D, 4H), U (H, 4H),
+    b (4H,) -> (h', c')"""
+    H = h.shape[1]
+    z = _lstm_gates(xp, x, h, W, U, b)
+    c2 = z[:, :H] * z[:, 2 * H:3 * H]
+    c2 += z[:, H:2 * H] * c
+    h2 = xp.tanh(c2)
+    h2 *= z[:, 3 * H:]
+    return h2, c2
+
+
+def _lstm_cell_backward(xp, gys, ys, x, h, c, W, U, b):
+    (gh, gc), c2 = gys, ys[1]
+    H = h.shape[1]
+    z = _lstm_gates(xp, x, h, W, U, b)
+    i, f, g, o = z[:, :H], z[:, H:2 * H], z[:, 2 * H:3 * H], z[:, 3 * H:]
+    tc, gct = _cell_state_grad(xp, gh, gc, o, c2)
+    dz = xp.empty_like(z)
+    xp.multiply(gct, g, out=dz[:, :H])
+    xp.multiply(gct, c, out=dz[:, H:2 * H])
+    xp.multiply(gct, i, out=dz[:, 2 * H:3 * H])
+    xp.multiply(gh, tc, out=dz[:, 3 * H:])
+    dz *= _slope(xp, z, "ssts")
+    gct *= f
+    return dz @ W.T, dz @ U.T, gct, _weight_grad(x, dz), _weight_grad(h, dz), dz.sum(axis=0)
+
+
+def _lstm_cell_infer(x, h, c, W, U, b):
+    _check(len(x.shape) == 2 and len(h.shape) == 2 and tuple(c.shape) == tuple(h.shape)
+           and x.shape[0] == h.shape[0],
+           f"expected x (n, D), h and c (n, H), got {tuple(x.shape)}, {tuple(h.shape)}, "
+           f"{tuple(c.shape)}")
+    n, H = h.shape
+    _check(tuple(W.shape) == (x.shape[1], 4 * H) and tuple(U.shape) == (H, 4 * H)
+           and tuple(b.shape) == (4 * H,),
+           f"expected W ({x.shape[1]}, {4 * H}), U ({H}, {4 * H}), b ({4 * H},), got "
+           f"{tuple(W.shape)}, {tuple(U.shape)}, {tuple(b.shape)}")
+    return _pair((n, H), x, h, c, W, U, b)
+
+
+def _lstm_cell_example(rng):
+    n, D, H = 3, 4, 2
+    return [rng.standard_normal((n, D)), rng.standard_normal((n, H)), rng.standard_normal((n, H)),
+            0.5 * rng.standard_normal((D, 4 * H)), 0.5 * rng.standard_normal((H, 4 * H)),
+            0.5 * rng.standard_normal(4 * H)], {}
+
+
+LSTM_CELL = defop("lstm_cell", _lstm_cell, _lstm_cell_backward, _lstm_cell_infer,
+                  BatchRule("rows", shared=(3, 4, 5)), _lstm_cell_example, outputs=2)
+
+
+# ---- Tree-LSTM leaf (Tai et al. constituency) ---------------------------------------------
+def _tree_lstm_leaf(xp, gates):
+    """Tree-LSTM leaf: gates (n, 3H) = [i, o, u] -> c = s(i) tanh(u), h = s(o) tanh(c)"""
+    H = gates.shape[1] // 3
+    z = _activate(xp, gates, "sst")
+    c = z[:, :H] * z[:, 2 * H:]
+    h = xp.tanh(c)
+    h *= z[:, H:2 * H]
+    return h, c
+
+
+def _tree_lstm_leaf_backward(xp, gys, ys, gates):
+    (gh, gc), c = gys, ys[1]
+    H = gates.shape[1] // 3
+    z = _activate(xp, gates, "sst")
+    i, o, u = z[:, :H], z[:, H:2 * H], z[:, 2 * H:]
+    tc, gct = _cell_state_grad(xp, gh, gc, o, c)
+    dz = xp.empty_like(z)
+    xp.multiply(gct, u, out=dz[:, :H])
+    xp.multiply(gh, tc, out=dz[:, H:2 * H])
+    xp.multiply(gct, i, out=dz[:, 2 * H:])
+    dz *= _slope(xp, z, "sst")
+    return (dz,)
+
+
+def _tree_lstm_leaf_infer(gates):
+    _check(len(gates.shape) == 2 and gates.shape[1] % 3 == 0,
+           f"expected gates (n, 3H), got {tuple(gates.shape)}")
+    return _pair((gates.shape[0], gates.shape[1] // 3), gates)
+
+
+TREE_LSTM_LEAF = defop("tree_lstm_leaf", _tree_lstm_leaf, _tree_lstm_leaf_backward,
+                       _tree_lstm_leaf_infer, ROWS,
+                       lambda rng: ([rng.standard_normal((3, 6))], {}), outputs=2)
+
+
+# ---- binary Tree-LSTM node (Tai et al. N-ary, N = 2) --------------------------------------
+def _binary_gates(xp, hl, hr, U, b):
+    hlr = xp.concatenate((hl, hr), axis=1)
+    z = hlr @ U
+    z += b
+    return hlr, _activate(xp, z, "sssst", out=z)
+
+
+def _binary_tree_lstm(xp, hl, cl, hr, cr, U, b):
+    """Binary Tree-LSTM node: z = [hl, hr] @ U + b = [i, fl, fr, o, u];
+    c = s(i) tanh(u) + s(fl) cl + s(fr) cr, h = s(o) tanh(c)"""
+    H = hl.shape[1]
+    _, z = _binary_gates(xp, hl, hr, U, b)
+    c = z[:, :H] * z[:, 4 * H:]
+    c += z[:, H:2 * H] * cl
+    c += z[:, 2 * H:3 * H] * cr
+    h = xp.tanh(c)
+    h *= z[:, 3 * H:4 * H]
+    return h, c
+
+
+def _binary_tree_lstm_backward(xp, gys, ys, hl, cl, hr, cr, U, b):
+    (gh, gc), c = gys, ys[1]
+    H = hl.shape[1]
+    hlr, z = _binary_gates(xp, hl, hr, U, b)
+    i, fl, fr, o, u = (z[:, k * H:(k + 1) * H] for k in range(5))
+    tc, gct = _cell_state_grad(xp, gh, gc, o, c)
+    dz = xp.empty_like(z)
+    xp.multiply(gct, u, out=dz[:, :H])
+    xp.multiply(gct, cl, out=dz[:, H:2 * H])
+    xp.multiply(gct, cr, out=dz[:, 2 * H:3 * H])
+    xp.multiply(gh, tc, out=dz[:, 3 * H:4 * H])
+    xp.multiply(gct, i, out=dz[:, 4 * H:])
+    dz *= _slope(xp, z, "sssst")
+    ghlr = dz @ U.T
+    return ghlr[:, :H], gct * fl, ghlr[:, H:], gct * fr, _weight_grad(hlr, dz), dz.sum(axis=0)
+
+
+def _binary_tree_lstm_infer(hl, cl, hr, cr, U, b):
+    shapes = {tuple(a.shape) for a in (hl, cl, hr, cr)}
+    _check(len(shapes) == 1 and len(hl.shape) == 2,
+           "expected hl, cl, hr, cr all (n, H), got " + ", ".join(
+               str(tuple(a.shape)) for a in (hl, cl, hr, cr)))
+    n, H = hl.shape
+    _check(tuple(U.shape) == (2 * H, 5 * H) and tuple(b.shape) == (5 * H,),
+           f"expected U ({2 * H}, {5 * H}) and b ({5 * H},), got {tuple(U.shape)}, "
+           f"{tuple(b.shape)}")
+    return _pair((n, H), hl, cl, hr, cr, U, b)
+
+
+def _binary_tree_lstm_example(rng):
+    n, H = 2, 3
+    return [*(rng.standard_normal((n, H)) for _ in range(4)),
+            0.5 * rng.standard_normal((2 * H, 5 * H)), 0.5 * rng.standard_normal(5 * H)], {}
+
+
+BINARY_TREE_LSTM = defop("binary_tree_lstm", _binary_tree_lstm, _binary_tree_lstm_backward,
+                         _binary_tree_lstm_infer, BatchRule("rows", shared=(4, 5)),
+                         _binary_tree_lstm_example, outputs=2)
+
+
+# ---- child-sum Tree-LSTM node (Tai et al.) ------------------------------------------------
+def _childsum_gates(xp, xw, hs, U_iou, U_f):
+    H = hs.shape[2]
+    hsum = hs.sum(axis=1)
+    iou = hsum @ U_iou
+    iou += xw[:, :3 * H]
+    f = hs @ U_f
+    f += xw[:, None, 3 * H:]
+    return hsum, _activate(xp, iou, "sst", out=iou), _activate(xp, f, "s", out=f)
+
+
+def _childsum_tree_lstm(xp, xw, hs, cs, U_iou, U_f):
+    """Child-sum Tree-LSTM node: xw (n, 4H) = input projection [iou, f], hs, cs (n, k, H),
+    U_iou (H, 3H), U_f (H, H) -> (h, c) each (n, H); k may be 0"""
+    H = hs.shape[2]
+    _, iou, f = _childsum_gates(xp, xw, hs, U_iou, U_f)
+    c = iou[:, :H] * iou[:, 2 * H:]
+    f *= cs
+    c += f.sum(axis=1)
+    h = xp.tanh(c)
+    h *= iou[:, H:2 * H]
+    return h, c
+
+
+def _childsum_tree_lstm_backward(xp, gys, ys, xw, hs, cs, U_iou, U_f):
+    (gh, gc), c = gys, ys[1]
+    n, k, H = hs.shape
+    hsum, iou, f = _childsum_gates(xp, xw, hs, U_iou, U_f)
+    i, o, u = iou[:, :H], iou[:, H:2 * H], iou[:, 2 * H:]
+    tc, gct = _cell_state_grad(xp, gh, gc, o, c)
+    gxw = xp.empty((n, 4 * H), dtype=iou.dtype)
+    diou = gxw[:, :3 * H]
+    xp.multiply(gct, u, out=diou[:, :H])
+    xp.multiply(gh, tc, out=diou[:, H:2 * H])
+    xp.multiply(gct, i, out=diou[:, 2 * H:])
+    diou *= _slope(xp, iou, "sst")
+    gct = gct[:, None, :]
+    df = _slope(xp, f, "s")
+    df *= cs
+    df *= gct
+    df.sum(axis=1, out=gxw[:, 3 * H:])
+    ghs = df @ U_f.T
+    ghs += (diou @ U_iou.T)[:, None, :]
+    gU_f = _weight_grad(hs.reshape(n * k, H), df.reshape(n * k, H))
+    return gxw, ghs, f * gct, _weight_grad(hsum, diou), gU_f
+
+
+def _childsum_tree_lstm_infer(xw, hs, cs, U_iou, U_f):
+    _check(len(hs.shape) == 3 and tuple(cs.shape) == tuple(hs.shape),
+           f"expected hs and cs (n, k, H), got {tuple(hs.shape)} and {tuple(cs.shape)}")
+    n, _, H = hs.shape
+    _check(tuple(xw.shape) == (n, 4 * H) and tuple(U_iou.shape) == (H, 3 * H)
+           and tuple(U_f.shape) == (H, H),
+           f"expected xw ({n}, {4 * H}), U_iou ({H}, {3 * H}), U_f ({H}, {H}), got "
+           f"{tuple(xw.shape)}, {tuple(U_iou.shape)}, {tuple(U_f.shape)}")
+    return _pair((n, H), xw, hs, cs, U_iou, U_f)
+
+
+def _childsum_tree_lstm_example(rng):
+    n, k, H = 2, 3, 2
+    return [rng.standard_normal((n, 4 * H)), rng.standard_normal((n, k, H)),
+            rng.standard_normal((n, k, H)), 0.5 * rng.standard_normal((H, 3 * H)),
+            0.5 * rng.standard_normal((H, H))], {}
+
+
+CHILDSUM_TREE_LSTM = defop("childsum_tree_lstm", _childsum_tree_lstm,
+                           _childsum_tree_lstm_backward, _childsum_tree_lstm_infer,
+                           BatchRule("rows", shared=(3, 4)), _childsum_tree_lstm_example,
+                           outputs=2)
+
+
+# ---- public functions ---------------------------------------------------------------------
+def lstm_cell(x: Tensor, h: Tensor, c: Tensor, W: Tensor, U: Tensor,
+              b: Tensor) -> tuple[Tensor, Tensor]:
+    """One LSTM step as one op: x (n, D), h, c (n, H), W (D, 4H), U (H, 4H), b (4H,) -> (h', c').
+
+    z = x @ W + h @ U + b split into gates i, f, g, o (PyTorch's order);
+    c' = sigmoid(f) c + sigmoid(i) tanh(g), h' = sigmoid(o) tanh(c').
+    """
+    return apply(LSTM_CELL, x, h, c, W, U, b)
+
+
+def tree_lstm_leaf(gates: Tensor) -> tuple[Tensor, Tensor]:
+    """Tree-LSTM leaf as one op: gates (n, 3H) = [i, o, u] (a projection of the word) -> (h, c).
+
+    c = sigmoid(i) tanh(u), h = sigmoid(o) tanh(c).
+    """
+    return apply(TREE_LSTM_LEAF, gates)
+
+
+def binary_tree_lstm(hl: Tensor, cl: Tensor, hr: Tensor, cr: Tensor, U: Tensor,
+                     b: Tensor) -> tuple[Tensor, Tensor]:
+    """Binary Tree-LSTM node (Tai et al. 2015, N-ary with N = 2) as one op -> (h, c).
+
+    hl, cl, hr, cr (n, H), U (2H, 5H), b (5H,): z = [hl, hr] @ U + b split into i, fl, fr, o, u;
+    c = sigmoid(i) tanh(u) + sigmoid(fl) cl + sigmoid(fr) cr, h = sigmoid(o) tanh(c).
+    """
+    return apply(BINARY_TREE_LSTM, hl, cl, hr, cr, U, b)
+
+
+def childsum_tree_lstm(xw: Tensor, hs: Tensor, cs: Tensor, U_iou: Tensor,
+                       U_f: Tensor) -> tuple[Tensor, Tensor]:
+    """Child-sum Tree-LSTM node (Tai et al. 2015) as one op -> (h, c), each (n, H).
+
+    xw (n, 4H): the node's input projection [W_iou x + b_iou, W_f x + b_f]; hs, cs (n, k, H):
+    its k children's states (k may be 0); U_iou (H, 3H), U_f (H, H).
+    [i, o, u] = xw[:, :3H] + (sum_k hs_k) @ U_iou; f_k = sigmoid(xw[:, 3H:] + hs_k @ U_f);
+    c = sigmoid(i) tanh(u) + sum_k f_k cs_k, h = sigmoid(o) tanh(c).
+    """
+    return apply(CHILDSUM_TREE_LSTM, xw, hs, cs, U_iou, U_f)
