@@ -82,7 +82,8 @@ class Group:
         first = nodes[0]
         self.nodes = nodes
         self.op = first.op
-        self.mode = first.plan.mode
+        # one member needs no gathering: it runs as it was called
+        self.mode = first.plan.mode if len(nodes) > 1 else SINGLE
         self.params = first.params
         self.args: list[Any] | None = None
         self.outputs: tuple[Any, ...] = ()
