@@ -108,7 +108,7 @@ class Group:
                 self.params = op.batch.lift(self.params, len(nodes))
         start = time.perf_counter()
         y = op.forward(xp, *args, **self.params)
-        profile.kernel_seconds += time.perf_counter() - start
+        profile.add_kernel_time(op.name, time.perf_counter() - start)
         self.outputs = tuple(xp.asarray(v) for v in y) if op.outputs != 1 else (xp.asarray(y),)
         self.args = args
         if mode == ROWS:
@@ -149,7 +149,7 @@ class Group:
         y = self.outputs[0] if op.outputs == 1 else self.outputs
         start = time.perf_counter()
         gxs = op.backward(xp, gy, y, *self.args, **self.params)
-        profile.kernel_seconds += time.perf_counter() - start
+        profile.add_kernel_time(op.name + " backward", time.perf_counter() - start)
         first = nodes[0]
         batched = first.plan.batched if mode != SINGLE else ()
         for p, gx in enumerate(gxs):

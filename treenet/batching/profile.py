@@ -19,6 +19,11 @@ class Profile:
     nodes_by_op: Counter = field(default_factory=Counter)
     launches_by_op: Counter = field(default_factory=Counter)
     unbatched: Counter = field(default_factory=Counter)  # (op, reason) -> nodes run alone
+    kernel_seconds_by_op: Counter = field(default_factory=Counter)
+
+    def add_kernel_time(self, name: str, seconds: float) -> None:
+        self.kernel_seconds += seconds
+        self.kernel_seconds_by_op[name] += seconds
 
     @property
     def mean_group_size(self) -> float:
@@ -54,6 +59,9 @@ class Profile:
                      f"{self.mean_group_size:11.1f}")
         for (op, why), n in self.unbatched.most_common():
             lines.append(f"unbatched: {n} x {op} ({why})")
+        slowest = ", ".join(f"{name} {seconds * 1e3:.1f}"
+                            for name, seconds in self.kernel_seconds_by_op.most_common(6))
+        lines.append(f"kernel ms by op: {slowest}")
         lines.append(f"kernels {self.kernel_seconds * 1e3:.1f} ms, scheduling/gathering "
                      f"{self.scheduling_seconds * 1e3:.1f} ms")
         return "\n".join(lines)

@@ -53,6 +53,27 @@ def _output_avals(op: Op, inputs: tuple[Any, ...], params: dict[str, Any]) -> tu
     return tuple((tuple(shape), np.dtype(dtype)) for shape, dtype in pairs)
 
 
+_PLANS: dict[Any, tuple[Any, Any]] = {}
+_PLAN_CACHE_LIMIT = 100_000
+
+
+def _plan(op: Op, inputs: tuple[Any, ...], params: dict[str, Any],
+          described: list[Any]) -> tuple[Any, Any]:
+    """Output avals and batching plan of a call, memoized on the op, params and the inputs'
+    shapes, dtypes and (for shared arguments) identities: a model records the same few call
+    shapes thousands of times."""
+    try:
+        key = (op, tuple(params.items()), tuple(described))
+        cached = _PLANS.get(key)
+    except TypeError:  # unhashable params (slices, index arrays): plan without the memo
+        return _output_avals(op, inputs, params), plan_call(op, inputs, params)
+    if cached is None:
+        if len(_PLANS) > _PLAN_CACHE_LIMIT:
+            _PLANS.clear()
+        cached = _PLANS[key] = (_output_avals(op, inputs, params), plan_call(op, inputs, params))
+    return cached
+
+
 class Recorder:
     """Holds the pending nodes of one autobatch block and computes them group by group."""
 
@@ -69,39 +90,51 @@ class Recorder:
         backend = None
         needs_grad = False
         depth = 0
-        for x in inputs:
+        shared = op.batch.shared
+        described: list[Any] = []
+        for i, x in enumerate(inputs):
             if isinstance(x, Tensor):
                 node = x._node
-                if x._data is None:
+                data = x._data
+                if data is None:
                     b = node.backend
+                    shape, dtype = node.avals[x._index]
                     if node.group is None and node.depth > depth:
                         depth = node.depth
                 else:
-                    b = BACKEND_BY_ARRAY_TYPE[type(x._data)]
+                    b = BACKEND_BY_ARRAY_TYPE[type(data)]
+                    shape, dtype = data.shape, data.dtype
                 if backend is None:
                     backend = b
                 elif b is not backend:
                     raise DeviceError(f"{op.name}: inputs are on different devices "
                                       f"({engine.describe_devices(inputs)}) at {user_location()}")
-                needs_grad = needs_grad or x.requires_grad
+                requires_grad = x.requires_grad
+                needs_grad = needs_grad or requires_grad
+                described.append((shape, dtype, id(x) if i in shared or (
+                    requires_grad and node is None) else None))
+            elif hasattr(x, "shape"):
+                described.append((x.shape, x.dtype, id(x) if i in shared else None))
+            else:
+                described.append(x)
         if backend is None:
             raise TypeError(f"{op.name}: needs at least one tensor argument")
-        avals = _output_avals(op, inputs, params)
+        avals, plan = _plan(op, inputs, params, described)
         node = PendingNode(op, inputs, None, params, None, None)
         node.recorder = self
         node.avals = avals
-        node.plan = plan_call(op, inputs, params)
+        node.plan = plan
         node.depth = depth + 1
         node.group = None
         node.backend = backend
-        requires_grad = (needs_grad and MODE.grad_enabled and op.backward is not None)
+        requires_grad = needs_grad and MODE.grad_enabled and op.backward is not None
         node.requires_grad = requires_grad
         self.pending.append(node)
         profile = self.profile
         profile.nodes += 1
         profile.nodes_by_op[op.name] += 1
-        if node.plan.mode == SINGLE:
-            profile.unbatched[(op.name, node.plan.reason)] += 1
+        if plan.mode == SINGLE:
+            profile.unbatched[(op.name, plan.reason)] += 1
         if op.outputs == 1:
             return Tensor(None, requires_grad and avals[0][1].kind == "f", node)
         return tuple(Tensor(None, requires_grad and dtype.kind == "f", node, i)

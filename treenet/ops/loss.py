@@ -8,6 +8,7 @@ import numpy as np
 
 from treenet.autograd.engine import apply
 from treenet.autograd.op import ROWS, defop
+from treenet.ops import reduction as reductions
 from treenet.ops.reduction import _logsumexp
 from treenet.tensor.tensor import Tensor
 
@@ -57,8 +58,8 @@ def cross_entropy(logits: Tensor, targets: Any, reduction: str = "mean",
     if reduction == "none":
         return losses
     if reduction == "sum":
-        return reduction.sum(losses)
+        return reductions.sum(losses)
     if reduction == "mean":
         count = int((targets != ignore_index).sum())
-        return reduction.sum(losses) / count if count else reduction.sum(losses) * float("nan")
+        return reductions.sum(losses) / count if count else reductions.sum(losses) * float("nan")
     raise ValueError(f"cross_entropy: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
