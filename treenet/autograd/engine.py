@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from treenet.autograd.op import Op
-from treenet.autograd.sparse import RowSparseGrad
+from treenet.autograd.sparse import LAZY_GRADS, LowRankGrad, RowSparseGrad, merge_low_rank
 from treenet.autograd.where import user_location
 from treenet.tensor.backend import BACKEND_BY_ARRAY_TYPE, DeviceError, backend_of
 from treenet.tensor.tensor import Tensor
@@ -97,7 +97,7 @@ def apply(op: Op, *inputs: Any, **params: Any) -> Any:
     except (ValueError, IndexError) as exc:
         raise ShapeError(f"{op.name}: cannot combine shapes {describe_shapes(inputs)} "
                          f"({exc}) at {user_location()}") from exc
-    if op.outputs != 1:
+    if op.outputs != 1 or op.saves:
         return _wrap_outputs(xp, op, inputs, arrays, params, y, needs_grad)
     if type(y) is not array_type:
         y = xp.asarray(y)
@@ -112,17 +112,21 @@ def apply(op: Op, *inputs: Any, **params: Any) -> Any:
 
 def _wrap_outputs(xp: Any, op: Op, inputs: tuple[Any, ...], arrays: list[Any],
                   params: dict[str, Any], ys: tuple[Any, ...],
-                  needs_grad: bool) -> tuple[Tensor, ...]:
-    """Tensors for the outputs of a multi-output op, sharing one node."""
+                  needs_grad: bool) -> Any:
+    """Tensors for the outputs of a multi-output op (or one with saved arrays), sharing one
+    node; the saved arrays stay on the node for backward."""
     where = None
+    visible = ys[:op.outputs]
     if MODE.anomaly:
         where = user_location()
-        for y in ys:
+        for y in visible:
             check_finite(xp, y, f"{op.name} produced", where)
     if needs_grad and MODE.grad_enabled and op.backward is not None:
         node = Node(op, inputs, arrays, params, ys, where)
-        return tuple(Tensor(y, True, node, i) for i, y in enumerate(ys))
-    return tuple(Tensor(y) for y in ys)
+        tensors = tuple(Tensor(y, True, node, i) for i, y in enumerate(visible))
+    else:
+        tensors = tuple(Tensor(y) for y in visible)
+    return tensors if op.outputs != 1 else tensors[0]
 
 
 def describe_devices(inputs: tuple[Any, ...]) -> str:
@@ -146,8 +150,15 @@ def unbroadcast(xp: Any, g: Any, shape: tuple[int, ...]) -> Any:
     return g.reshape(shape) if g.shape != shape else g
 
 
-def accumulate_leaf(leaf: Tensor, g: Any) -> None:
-    """leaf.grad += g, keeping row-sparse gradients sparse."""
+_deferred: dict[Tensor, list[LowRankGrad]] = {}
+
+
+def accumulate_leaf(leaf: Tensor, g: Any, owned: bool = False) -> None:
+    """leaf.grad += g, keeping row-sparse gradients sparse and deferring low-rank ones to the
+    end of backward. `owned`: g is a fresh array that may become the gradient itself."""
+    if isinstance(g, LowRankGrad):
+        _deferred.setdefault(leaf, []).append(g)
+        return
     current = leaf.grad
     if isinstance(g, RowSparseGrad):
         if current is None:
@@ -158,7 +169,7 @@ def accumulate_leaf(leaf: Tensor, g: Any) -> None:
             backend_of(current.data).xp.add.at(current.data, g.indices, g.values)
         return
     if current is None:
-        leaf.grad = Tensor(g.copy())
+        leaf.grad = Tensor(g if owned else g.copy())
     elif isinstance(current, RowSparseGrad):
         leaf.grad = Tensor(current.to_dense() + g)
     else:
@@ -213,7 +224,15 @@ def backward(tensor: Tensor, gradient: Any = None, retain_graph: bool = False) -
         return
     grads: dict[Node, Any] = {}
     add_grad(grads, tensor._node, tensor._index, gy)
-    run_backward(xp, grads, retain_graph)
+    try:
+        run_backward(xp, grads, retain_graph)
+        for leaf, parts in _deferred.items():
+            dense = merge_low_rank(parts)
+            if dense.dtype != leaf.dtype:
+                dense = dense.astype(leaf.dtype)
+            accumulate_leaf(leaf, dense, owned=True)
+    finally:
+        _deferred.clear()
 
 
 def add_grad(grads: dict[Node, Any], node: Node, index: int, g: Any) -> None:
@@ -240,7 +259,8 @@ def merge_grads(grads: dict[Node, Any], more: dict[Node, Any]) -> None:
 
 
 def _output_grads(xp: Any, node: Node, slots: list[Any]) -> tuple[Any, ...]:
-    return tuple(xp.zeros_like(y) if g is None else g for g, y in zip(slots, node.out, strict=True))
+    return tuple(xp.zeros_like(y) if g is None else g
+                 for g, y in zip(slots, node.out[:node.op.outputs], strict=True))
 
 
 def run_backward(xp: Any, grads: dict[Node, Any], retain_graph: bool) -> None:
@@ -275,7 +295,7 @@ def run_backward(xp: Any, grads: dict[Node, Any], retain_graph: bool) -> None:
                 continue
             if anomaly:
                 check_finite(xp, gx, f"the backward of {op.name} produced", node.where)
-            if not isinstance(gx, RowSparseGrad):
+            if not isinstance(gx, LAZY_GRADS):
                 target = x._data
                 if gx.shape != target.shape:
                     gx = unbroadcast(xp, gx, target.shape)
@@ -284,11 +304,11 @@ def run_backward(xp: Any, grads: dict[Node, Any], retain_graph: bool) -> None:
             child = x._node
             if child is None:
                 accumulate_leaf(x, gx)
-            elif child.op.outputs == 1 and not isinstance(gx, RowSparseGrad):
+            elif child.op.outputs == 1 and not isinstance(gx, LAZY_GRADS):
                 previous = grads.get(child)
                 grads[child] = gx if previous is None else previous + gx
             else:
-                if isinstance(gx, RowSparseGrad):
+                if isinstance(gx, LAZY_GRADS):
                     gx = gx.to_dense()
                 add_grad(grads, child, x._index, gx)
         if not retain_graph:

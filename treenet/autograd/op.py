@@ -79,9 +79,12 @@ class Op:
       to check shapes at the call when values are computed later (autobatch).
     example(rng) -> (args, params): small float64 inputs away from kinks, used by the
       registry-wide gradient and batching tests, so a new op is tested by default.
-    outputs: how many arrays forward returns. With more than one (a fused LSTM cell returns
-      h and c), forward returns a tuple, infer returns a tuple of (shape, dtype) pairs, and
-      backward receives tuples `gys` (zeros for unused outputs) and `ys`.
+    outputs: how many arrays forward returns to the caller. With more than one (a fused LSTM
+      cell returns h and c), forward returns a tuple, infer returns a tuple of (shape, dtype)
+      pairs, and backward receives a tuple `gys` (zeros for unused outputs).
+    saves: how many more arrays forward returns after the outputs, kept for backward only
+      (a cell's activated gates, so backward need not recompute them). backward receives
+      `ys` as a tuple of all outputs and saved arrays whenever outputs + saves > 1.
     """
 
     name: str
@@ -92,6 +95,7 @@ class Op:
     example: Callable[[Any], tuple[list[Any], dict[str, Any]]] | None = None
     doc: str = field(default="", repr=False)
     outputs: int = 1
+    saves: int = 0
 
     @property
     def differentiable(self) -> bool:
@@ -114,7 +118,8 @@ def register(op: Op) -> Op:
 
 def defop(name: str, forward: Callable[..., Any], backward: Callable[..., Any] | None,
           infer: Callable[..., Any] | None, batch: BatchRule = UNBATCHED,
-          example: Callable[[Any], Any] | None = None, outputs: int = 1) -> Op:
+          example: Callable[[Any], Any] | None = None, outputs: int = 1,
+          saves: int = 0) -> Op:
     """Create and register an op."""
     return register(Op(name, forward, backward, infer, batch, example, forward.__doc__ or "",
-                       outputs))
+                       outputs, saves))

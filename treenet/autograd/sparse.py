@@ -1,4 +1,5 @@
-"""Row-sparse gradients: the gradient of an embedding table touched at a few rows."""
+"""Lazy gradients: row-sparse (an embedding table touched at a few rows) and low-rank (a
+weight gradient kept as factors until backward ends)."""
 
 from __future__ import annotations
 
@@ -45,3 +46,40 @@ class RowSparseGrad:
 
     def __repr__(self) -> str:
         return f"RowSparseGrad(rows={len(self.indices)}, shape={self.shape})"
+
+
+class LowRankGrad:
+    """A weight gradient kept factored as a.T @ b (a (n, in), b (n, out)) until backward ends.
+
+    A shared weight used by many small groups (every level of a batch of trees, every node of
+    an eager tree) gets one factor pair per use; backward multiplies all pairs of a weight in
+    one matrix product at the end instead of writing a full (in, out) gradient per use.
+    """
+
+    __slots__ = ("a", "b")
+
+    def __init__(self, a: Any, b: Any) -> None:
+        self.a = a
+        self.b = b
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return (self.a.shape[1], self.b.shape[1])
+
+    def to_dense(self) -> Any:
+        if self.a.shape[0] == 1:  # an outer product: a broadcast multiply beats BLAS at k = 1
+            return self.a.T * self.b
+        return self.a.T @ self.b
+
+
+def merge_low_rank(parts: list[LowRankGrad]) -> Any:
+    """The dense sum of factored gradients, as one matrix product."""
+    if len(parts) == 1:
+        return parts[0].to_dense()
+    xp = backend_of(parts[0].a).xp
+    a = xp.concatenate([p.a for p in parts])
+    b = xp.concatenate([p.b for p in parts])
+    return a.T @ b
+
+
+LAZY_GRADS = (RowSparseGrad, LowRankGrad)

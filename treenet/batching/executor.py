@@ -62,15 +62,28 @@ def gather(xp: Any, items: list[Any], mode: str) -> Any:
     return xp.concatenate(arrays) if mode == ROWS else xp.stack(arrays)
 
 
-def locate(x: Any) -> Any:
-    """Where an argument's value lives: a Located for computed pending tensors, else an array."""
-    if isinstance(x, Tensor):
-        node = x._node
-        group = getattr(node, "group", None)
-        if group is not None:
-            return Located(group.outputs[x._index], node.start, node.stop, group.mode == STACK)
-        return x.data
-    return x
+def gather_inputs(xp: Any, xs: list[Any], mode: str) -> Any:
+    """One batched argument from the members' inputs `xs`: a slice of a group's output when
+    they are its adjacent rows (no copy), else a concatenation (rows) or stack of the values."""
+    first = xs[0]
+    node = getattr(first, "_node", None)
+    group = getattr(node, "group", None)
+    if group is not None and group.mode != SINGLE:
+        index = first._index
+        end = node.stop
+        for x in xs[1:]:
+            other = getattr(x, "_node", None)
+            if getattr(other, "group", None) is not group or other.start != end or (
+                    x._index != index):
+                break
+            end = other.stop
+        else:
+            view = group.outputs[index][node.start:end]
+            if group.mode == STACK:
+                return view.reshape((-1,) + view.shape[2:]) if mode == ROWS else view
+            return view if mode == ROWS else view.reshape((len(xs),) + first.shape)
+    arrays = [x.data if isinstance(x, Tensor) else x for x in xs]
+    return xp.concatenate(arrays) if mode == ROWS else xp.stack(arrays)
 
 
 class Group:
@@ -93,11 +106,11 @@ class Group:
     def forward(self, xp: Any, profile: Any) -> None:
         nodes, op, mode = self.nodes, self.op, self.mode
         first = nodes[0]
-        args = [locate_value(x) for x in first.inputs]
+        args = [x.data if isinstance(x, Tensor) else x for x in first.inputs]
         if mode != SINGLE:
             out_ndim = len(first.avals[0][0])
             for p in first.plan.batched:
-                batched = gather(xp, [locate(n.inputs[p]) for n in nodes], mode)
+                batched = gather_inputs(xp, [n.inputs[p] for n in nodes], mode)
                 if mode == STACK and op.batch.kind == "elementwise":
                     missing = out_ndim + 1 - batched.ndim
                     if missing:
@@ -109,7 +122,8 @@ class Group:
         start = time.perf_counter()
         y = op.forward(xp, *args, **self.params)
         profile.add_kernel_time(op.name, time.perf_counter() - start)
-        self.outputs = tuple(xp.asarray(v) for v in y) if op.outputs != 1 else (xp.asarray(y),)
+        self.outputs = (tuple(xp.asarray(v) for v in y) if op.outputs != 1 or op.saves
+                        else (xp.asarray(y),))
         self.args = args
         if mode == ROWS:
             p = first.plan.batched[0]
@@ -126,14 +140,19 @@ class Group:
         for node in nodes:
             node.group = self
 
-    def backward(self, xp: Any, grads: dict[Any, list[Any]], route: Any, profile: Any) -> bool:
-        """Run the op's backward for the whole group; False when no member has a gradient."""
+    def backward(self, xp: Any, grads: dict[Any, list[Any]], route: Any, owner: Any,
+                 profile: Any) -> bool:
+        """Run the op's backward for the whole group; False when no member has a gradient.
+
+        Gradients for producers recorded by `owner` go into `grads` as Located rows of the
+        gradient buffer (so a consumer group can slice them back without a copy); others go
+        through `route(x, g, piece)`."""
         nodes, op, mode = self.nodes, self.op, self.mode
         slots = [grads.pop(node, None) for node in nodes]
         if all(s is None for s in slots):
             return False
         gys = []
-        for k, y in enumerate(self.outputs):
+        for k, y in enumerate(self.outputs[:op.outputs]):
             items = [None if s is None else s[k] for s in slots]
             if any(item is None for item in items):
                 gy = xp.zeros_like(y)
@@ -146,7 +165,7 @@ class Group:
                 gy = gather(xp, items, mode).reshape(y.shape)
             gys.append(gy)
         gy = gys[0] if op.outputs == 1 else tuple(gys)
-        y = self.outputs[0] if op.outputs == 1 else self.outputs
+        y = self.outputs if op.outputs != 1 or op.saves else self.outputs[0]
         start = time.perf_counter()
         gxs = op.backward(xp, gy, y, *self.args, **self.params)
         profile.add_kernel_time(op.name + " backward", time.perf_counter() - start)
@@ -156,12 +175,13 @@ class Group:
             if gx is None:
                 continue
             if p in batched:
-                self._route_batched(xp, p, gx, route)
+                self._route_batched(xp, p, gx, grads, route, owner)
             else:
                 route(first.inputs[p], gx, None)
         return True
 
-    def _route_batched(self, xp: Any, p: int, gx: Any, route: Any) -> None:
+    def _route_batched(self, xp: Any, p: int, gx: Any, grads: dict[Any, list[Any]], route: Any,
+                       owner: Any) -> None:
         arg = self.args[p]
         if gx.shape != arg.shape:
             gx = unbroadcast(xp, gx, arg.shape)
@@ -169,10 +189,16 @@ class Group:
         if squeeze and arg.ndim != self.nodes[0].inputs[p].ndim + 1:  # undo elementwise padding
             gx = gx.reshape((len(self.nodes),) + tuple(self.nodes[0].inputs[p].shape))
         for node in self.nodes:
-            route(node.inputs[p], gx, Located(gx, node.start, node.stop, squeeze))
-
-
-def locate_value(x: Any) -> Any:
-    """The argument's array (a view for computed pending tensors), or the constant itself."""
-    item = locate(x)
-    return array_of(item)
+            x = node.inputs[p]
+            if not getattr(x, "requires_grad", False):
+                continue
+            piece = Located(gx, node.start, node.stop, squeeze)
+            producer = x._node
+            if getattr(producer, "recorder", None) is not owner:
+                route(x, gx, piece)
+                continue
+            entry = grads.get(producer)
+            if entry is None:
+                entry = grads[producer] = [None] * producer.op.outputs
+            previous = entry[x._index]
+            entry[x._index] = piece if previous is None else array_of(previous) + piece.value()

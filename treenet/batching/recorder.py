@@ -10,7 +10,7 @@ import numpy as np
 from treenet.autograd import engine
 from treenet.autograd.engine import MODE, GraphFreedError, Node, ShapeError, unbroadcast
 from treenet.autograd.op import Op
-from treenet.autograd.sparse import RowSparseGrad
+from treenet.autograd.sparse import LAZY_GRADS, LowRankGrad
 from treenet.autograd.where import user_location
 from treenet.batching.executor import Group, Located, array_of, slice_of
 from treenet.batching.plan import SINGLE, STACK, plan_call
@@ -24,7 +24,7 @@ class PendingNode(Node):
     """A recorded call whose value is computed later, together with others of its signature."""
 
     __slots__ = ("recorder", "avals", "plan", "depth", "group", "start", "stop",
-                 "requires_grad", "backend")
+                 "requires_grad", "backend", "producers", "waiting", "consumers")
 
     def value(self, index: int) -> Any:
         """The output array `index`, computing it (and only what it needs) first."""
@@ -37,9 +37,7 @@ class PendingNode(Node):
 
     def pending_inputs(self) -> list[PendingNode]:
         """Producers of this node's inputs that are not computed yet."""
-        return [x._node for x in self.inputs
-                if isinstance(x, Tensor) and x._data is None
-                and type(x._node) is PendingNode and x._node.group is None]
+        return [p for p in self.producers if p.group is None]
 
 
 def _output_avals(op: Op, inputs: tuple[Any, ...], params: dict[str, Any]) -> tuple[Any, ...]:
@@ -92,6 +90,7 @@ class Recorder:
         depth = 0
         shared = op.batch.shared
         described: list[Any] = []
+        producers = []
         for i, x in enumerate(inputs):
             if isinstance(x, Tensor):
                 node = x._node
@@ -99,8 +98,10 @@ class Recorder:
                 if data is None:
                     b = node.backend
                     shape, dtype = node.avals[x._index]
-                    if node.group is None and node.depth > depth:
-                        depth = node.depth
+                    if node.group is None:
+                        producers.append(node)
+                        if node.depth > depth:
+                            depth = node.depth
                 else:
                     b = BACKEND_BY_ARRAY_TYPE[type(data)]
                     shape, dtype = data.shape, data.dtype
@@ -127,6 +128,7 @@ class Recorder:
         node.depth = depth + 1
         node.group = None
         node.backend = backend
+        node.producers = producers
         requires_grad = needs_grad and MODE.grad_enabled and op.backward is not None
         node.requires_grad = requires_grad
         self.pending.append(node)
@@ -206,7 +208,9 @@ class Recorder:
             if not isinstance(x, Tensor) or not x.requires_grad:
                 return
             node = x._node
-            if piece is None and not isinstance(gx, RowSparseGrad):
+            if node is not None and isinstance(gx, LowRankGrad):
+                gx = gx.to_dense()  # only leaves keep factored gradients
+            if piece is None and not isinstance(gx, LAZY_GRADS):
                 target = x.shape
                 if gx.shape != target:
                     gx = unbroadcast(xp, gx, target)
@@ -229,7 +233,7 @@ class Recorder:
         for group in groups:
             if group.op.backward is None or group.args is None:
                 continue
-            if group.backward(xp, slots, route, profile):
+            if group.backward(xp, slots, route, self, profile):
                 profile.backward_launches += 1
         if not retain_graph:
             for node in reachable:
@@ -260,6 +264,6 @@ class Recorder:
 
 
 def _as_dtype(g: Any, dtype: Any) -> Any:
-    if isinstance(g, RowSparseGrad) or g.dtype == dtype:
+    if isinstance(g, LAZY_GRADS) or g.dtype == dtype:
         return g
     return g.astype(dtype)

@@ -35,37 +35,40 @@ def by_depth(nodes: list[Any]) -> list[list[Any]]:
 
 
 def by_agenda(nodes: list[Any]) -> list[list[Any]]:
-    """Groups chosen greedily from the ready agenda, lowest average depth first."""
-    todo = {id(n) for n in nodes}
-    waiting: dict[int, int] = {}
-    consumers: dict[int, list[Any]] = {}
+    """Groups chosen greedily from the ready agenda, lowest average depth first.
+
+    `nodes` must be closed under uncomputed producers (a flush's to-do list is)."""
     depth_sum: dict[Any, int] = {}
     count: dict[Any, int] = {}
     ready: dict[Any, list[Any]] = {}
     for node in nodes:
+        node.consumers = []
+    for node in nodes:
         sig = _signature(node)
         depth_sum[sig] = depth_sum.get(sig, 0) + node.depth
         count[sig] = count.get(sig, 0) + 1
-        blockers = 0
-        for producer in node.pending_inputs():
-            if id(producer) in todo:
-                blockers += 1
-                consumers.setdefault(id(producer), []).append(node)
-        if blockers:
-            waiting[id(node)] = blockers
+        producers = node.pending_inputs()
+        node.waiting = len(producers)
+        if producers:
+            for producer in producers:
+                producer.consumers.append(node)
         else:
-            ready.setdefault(sig, []).append(node)
+            group = ready.get(sig)
+            if group is None:
+                ready[sig] = [node]
+            else:
+                group.append(node)
     order = []
     while ready:
         sig = min(ready, key=lambda s: depth_sum[s] / count[s])
         group = ready.pop(sig)
         order.append(group)
         for node in group:
-            for consumer in consumers.get(id(node), ()):
-                left = waiting[id(consumer)] - 1
-                waiting[id(consumer)] = left
-                if not left:
+            for consumer in node.consumers:
+                consumer.waiting -= 1
+                if not consumer.waiting:
                     ready.setdefault(_signature(consumer), []).append(consumer)
+            node.consumers = None
     return order
 
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from treenet.autograd.engine import apply
 from treenet.autograd.op import ROWS, BatchRule, defop
+from treenet.autograd.sparse import LowRankGrad
 from treenet.tensor.tensor import Tensor
 
 Aval = tuple[tuple[int, ...], Any]
@@ -51,21 +52,20 @@ def _slope(xp: Any, y: Any, pattern: str) -> Any:
     return xp.subtract(square, d, out=d)
 
 
-def _cell_state_grad(xp: Any, gh: Any, gc: Any, o: Any, c: Any) -> tuple[Any, Any]:
-    """(tanh(c), total gradient reaching c) for h = o * tanh(c) given gradients gh, gc."""
-    tc = xp.tanh(c)
+def _cell_state_grad(xp: Any, gh: Any, gc: Any, o: Any, tc: Any) -> Any:
+    """Total gradient reaching c for h = o * tanh(c), given gh, gc and tc = tanh(c)."""
     gct = tc * tc
     xp.subtract(1, gct, out=gct)
     gct *= o
     gct *= gh
     gct += gc
-    return tc, gct
+    return gct
 
 
-def _weight_grad(a: Any, dz: Any) -> Any:
-    """a.T @ dz, the gradient of a weight applied as a @ W; with one row it is an outer product,
-    which a broadcast multiply computes several times faster than BLAS at k = 1."""
-    return a.T * dz if a.shape[0] == 1 else a.T @ dz
+def _output_state(xp: Any, c: Any, o: Any) -> tuple[Any, Any]:
+    """(h, tanh(c)) for h = o * tanh(c); tanh(c) is saved for backward."""
+    tc = xp.tanh(c)
+    return tc * o, tc
 
 
 def _check(condition: bool, message: str) -> None:
@@ -93,17 +93,15 @@ def _lstm_cell(xp, x, h, c, W, U, b):
     z = _lstm_gates(xp, x, h, W, U, b)
     c2 = z[:, :H] * z[:, 2 * H:3 * H]
     c2 += z[:, H:2 * H] * c
-    h2 = xp.tanh(c2)
-    h2 *= z[:, 3 * H:]
-    return h2, c2
+    h2, tc = _output_state(xp, c2, z[:, 3 * H:])
+    return h2, c2, z, tc
 
 
 def _lstm_cell_backward(xp, gys, ys, x, h, c, W, U, b):
-    (gh, gc), c2 = gys, ys[1]
+    (gh, gc), (_, _, z, tc) = gys, ys
     H = h.shape[1]
-    z = _lstm_gates(xp, x, h, W, U, b)
     i, f, g, o = z[:, :H], z[:, H:2 * H], z[:, 2 * H:3 * H], z[:, 3 * H:]
-    tc, gct = _cell_state_grad(xp, gh, gc, o, c2)
+    gct = _cell_state_grad(xp, gh, gc, o, tc)
     dz = xp.empty_like(z)
     xp.multiply(gct, g, out=dz[:, :H])
     xp.multiply(gct, c, out=dz[:, H:2 * H])
@@ -111,7 +109,7 @@ def _lstm_cell_backward(xp, gys, ys, x, h, c, W, U, b):
     xp.multiply(gh, tc, out=dz[:, 3 * H:])
     dz *= _slope(xp, z, "ssts")
     gct *= f
-    return dz @ W.T, dz @ U.T, gct, _weight_grad(x, dz), _weight_grad(h, dz), dz.sum(axis=0)
+    return dz @ W.T, dz @ U.T, gct, LowRankGrad(x, dz), LowRankGrad(h, dz), dz.sum(axis=0)
 
 
 def _lstm_cell_infer(x, h, c, W, U, b):
@@ -135,7 +133,7 @@ def _lstm_cell_example(rng):
 
 
 LSTM_CELL = defop("lstm_cell", _lstm_cell, _lstm_cell_backward, _lstm_cell_infer,
-                  BatchRule("rows", shared=(3, 4, 5)), _lstm_cell_example, outputs=2)
+                  BatchRule("rows", shared=(3, 4, 5)), _lstm_cell_example, outputs=2, saves=2)
 
 
 # ---- Tree-LSTM leaf (Tai et al. constituency) ---------------------------------------------
@@ -144,17 +142,15 @@ def _tree_lstm_leaf(xp, gates):
     H = gates.shape[1] // 3
     z = _activate(xp, gates, "sst")
     c = z[:, :H] * z[:, 2 * H:]
-    h = xp.tanh(c)
-    h *= z[:, H:2 * H]
-    return h, c
+    h, tc = _output_state(xp, c, z[:, H:2 * H])
+    return h, c, z, tc
 
 
 def _tree_lstm_leaf_backward(xp, gys, ys, gates):
-    (gh, gc), c = gys, ys[1]
+    (gh, gc), (_, _, z, tc) = gys, ys
     H = gates.shape[1] // 3
-    z = _activate(xp, gates, "sst")
     i, o, u = z[:, :H], z[:, H:2 * H], z[:, 2 * H:]
-    tc, gct = _cell_state_grad(xp, gh, gc, o, c)
+    gct = _cell_state_grad(xp, gh, gc, o, tc)
     dz = xp.empty_like(z)
     xp.multiply(gct, u, out=dz[:, :H])
     xp.multiply(gh, tc, out=dz[:, H:2 * H])
@@ -171,7 +167,7 @@ def _tree_lstm_leaf_infer(gates):
 
 TREE_LSTM_LEAF = defop("tree_lstm_leaf", _tree_lstm_leaf, _tree_lstm_leaf_backward,
                        _tree_lstm_leaf_infer, ROWS,
-                       lambda rng: ([rng.standard_normal((3, 6))], {}), outputs=2)
+                       lambda rng: ([rng.standard_normal((3, 6))], {}), outputs=2, saves=2)
 
 
 # ---- binary Tree-LSTM node (Tai et al. N-ary, N = 2) --------------------------------------
@@ -190,17 +186,16 @@ def _binary_tree_lstm(xp, hl, cl, hr, cr, U, b):
     c = z[:, :H] * z[:, 4 * H:]
     c += z[:, H:2 * H] * cl
     c += z[:, 2 * H:3 * H] * cr
-    h = xp.tanh(c)
-    h *= z[:, 3 * H:4 * H]
-    return h, c
+    h, tc = _output_state(xp, c, z[:, 3 * H:4 * H])
+    return h, c, z, tc
 
 
 def _binary_tree_lstm_backward(xp, gys, ys, hl, cl, hr, cr, U, b):
-    (gh, gc), c = gys, ys[1]
+    (gh, gc), (_, _, z, tc) = gys, ys
     H = hl.shape[1]
-    hlr, z = _binary_gates(xp, hl, hr, U, b)
+    hlr = xp.concatenate((hl, hr), axis=1)
     i, fl, fr, o, u = (z[:, k * H:(k + 1) * H] for k in range(5))
-    tc, gct = _cell_state_grad(xp, gh, gc, o, c)
+    gct = _cell_state_grad(xp, gh, gc, o, tc)
     dz = xp.empty_like(z)
     xp.multiply(gct, u, out=dz[:, :H])
     xp.multiply(gct, cl, out=dz[:, H:2 * H])
@@ -209,7 +204,7 @@ def _binary_tree_lstm_backward(xp, gys, ys, hl, cl, hr, cr, U, b):
     xp.multiply(gct, i, out=dz[:, 4 * H:])
     dz *= _slope(xp, z, "sssst")
     ghlr = dz @ U.T
-    return ghlr[:, :H], gct * fl, ghlr[:, H:], gct * fr, _weight_grad(hlr, dz), dz.sum(axis=0)
+    return ghlr[:, :H], gct * fl, ghlr[:, H:], gct * fr, LowRankGrad(hlr, dz), dz.sum(axis=0)
 
 
 def _binary_tree_lstm_infer(hl, cl, hr, cr, U, b):
@@ -232,7 +227,7 @@ def _binary_tree_lstm_example(rng):
 
 BINARY_TREE_LSTM = defop("binary_tree_lstm", _binary_tree_lstm, _binary_tree_lstm_backward,
                          _binary_tree_lstm_infer, BatchRule("rows", shared=(4, 5)),
-                         _binary_tree_lstm_example, outputs=2)
+                         _binary_tree_lstm_example, outputs=2, saves=2)
 
 
 # ---- child-sum Tree-LSTM node (Tai et al.) ------------------------------------------------
@@ -252,19 +247,17 @@ def _childsum_tree_lstm(xp, xw, hs, cs, U_iou, U_f):
     H = hs.shape[2]
     _, iou, f = _childsum_gates(xp, xw, hs, U_iou, U_f)
     c = iou[:, :H] * iou[:, 2 * H:]
-    f *= cs
-    c += f.sum(axis=1)
-    h = xp.tanh(c)
-    h *= iou[:, H:2 * H]
-    return h, c
+    c += (f * cs).sum(axis=1)
+    h, tc = _output_state(xp, c, iou[:, H:2 * H])
+    return h, c, iou, f, tc
 
 
 def _childsum_tree_lstm_backward(xp, gys, ys, xw, hs, cs, U_iou, U_f):
-    (gh, gc), c = gys, ys[1]
+    (gh, gc), (_, _, iou, f, tc) = gys, ys
     n, k, H = hs.shape
-    hsum, iou, f = _childsum_gates(xp, xw, hs, U_iou, U_f)
+    hsum = hs.sum(axis=1)
     i, o, u = iou[:, :H], iou[:, H:2 * H], iou[:, 2 * H:]
-    tc, gct = _cell_state_grad(xp, gh, gc, o, c)
+    gct = _cell_state_grad(xp, gh, gc, o, tc)
     gxw = xp.empty((n, 4 * H), dtype=iou.dtype)
     diou = gxw[:, :3 * H]
     xp.multiply(gct, u, out=diou[:, :H])
@@ -278,8 +271,8 @@ def _childsum_tree_lstm_backward(xp, gys, ys, xw, hs, cs, U_iou, U_f):
     df.sum(axis=1, out=gxw[:, 3 * H:])
     ghs = df @ U_f.T
     ghs += (diou @ U_iou.T)[:, None, :]
-    gU_f = _weight_grad(hs.reshape(n * k, H), df.reshape(n * k, H))
-    return gxw, ghs, f * gct, _weight_grad(hsum, diou), gU_f
+    gU_f = LowRankGrad(hs.reshape(n * k, H), df.reshape(n * k, H))
+    return gxw, ghs, f * gct, LowRankGrad(hsum, diou), gU_f
 
 
 def _childsum_tree_lstm_infer(xw, hs, cs, U_iou, U_f):
@@ -303,7 +296,7 @@ def _childsum_tree_lstm_example(rng):
 CHILDSUM_TREE_LSTM = defop("childsum_tree_lstm", _childsum_tree_lstm,
                            _childsum_tree_lstm_backward, _childsum_tree_lstm_infer,
                            BatchRule("rows", shared=(3, 4)), _childsum_tree_lstm_example,
-                           outputs=2)
+                           outputs=2, saves=3)
 
 
 # ---- public functions ---------------------------------------------------------------------

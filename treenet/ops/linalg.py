@@ -8,6 +8,7 @@ import numpy as np
 
 from treenet.autograd.engine import apply
 from treenet.autograd.op import BatchRule, defop
+from treenet.autograd.sparse import LowRankGrad
 from treenet.ops.elementwise import as_tensor
 from treenet.tensor.tensor import Tensor
 
@@ -69,7 +70,7 @@ def _linear(xp, x, W, b):
 def _linear_backward(xp, gy, y, x, W, b):
     rows_x = x.reshape(-1, x.shape[-1])
     rows_gy = gy.reshape(-1, gy.shape[-1])
-    return xp.matmul(gy, W.T), xp.matmul(rows_x.T, rows_gy), rows_gy.sum(axis=0)
+    return xp.matmul(gy, W.T), LowRankGrad(rows_x, rows_gy), rows_gy.sum(axis=0)
 
 
 def _linear_infer(x, W, b):
