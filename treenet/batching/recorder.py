@@ -98,13 +98,13 @@ class Recorder:
                 if data is None:
                     b = node.backend
                     shape, dtype = node.avals[x._index]
-                    if node.group is None:
-                        producers.append(node)
-                        if node.depth > depth:
-                            depth = node.depth
                 else:
                     b = BACKEND_BY_ARRAY_TYPE[type(data)]
                     shape, dtype = data.shape, data.dtype
+                if type(node) is PendingNode and node.recorder is self:
+                    producers.append(node)
+                    if node.group is None and node.depth > depth:
+                        depth = node.depth
                 if backend is None:
                     backend = b
                 elif b is not backend:
@@ -128,7 +128,7 @@ class Recorder:
         node.depth = depth + 1
         node.group = None
         node.backend = backend
-        node.producers = producers
+        node.producers = producers  # this block's nodes among the inputs
         requires_grad = needs_grad and MODE.grad_enabled and op.backward is not None
         node.requires_grad = requires_grad
         self.pending.append(node)
@@ -183,7 +183,7 @@ class Recorder:
                 continue
             seen.add(node)
             order.append(node)
-            stack.extend(node.pending_inputs())
+            stack.extend(p for p in node.producers if p.group is None)
         order.sort(key=lambda n: n.seq)
         return order
 
@@ -254,12 +254,10 @@ class Recorder:
                 raise GraphFreedError(
                     "backward() through a graph that was already freed by an earlier backward(); "
                     "pass retain_graph=True to the first call to backward twice")
-            for x in node.inputs:
-                if isinstance(x, Tensor) and x.requires_grad:
-                    child = x._node
-                    if type(child) is PendingNode and child.recorder is self and child not in seen:
-                        seen.add(child)
-                        stack.append(child)
+            for child in node.producers:
+                if child.requires_grad and child not in seen:
+                    seen.add(child)
+                    stack.append(child)
         return list(seen)
 
 
