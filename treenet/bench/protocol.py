@@ -7,6 +7,7 @@ then the timed ones; inference times several passes over the first dev sentences
 
 from __future__ import annotations
 
+import os
 import random
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,7 +68,12 @@ def conll2000_pos(data_dir: Path) -> tuple[list[Any], list[Any], dict[str, int],
 
 def split_work(train: list[Any], dev: list[Any], work: Workload,
                mode: str) -> tuple[list[list[Any]], list[list[Any]]]:
-    """(warm-up batches, timed batches) in the peers' order."""
+    """(warm-up batches, timed batches) in the peers' order. $TREENET_BENCH_SIZES="warm,timed"
+    shrinks the work (tests, quick looks); figures from it are not the protocol's."""
+    sizes = os.environ.get("TREENET_BENCH_SIZES")
+    if sizes:
+        warmup, timed_count = (int(n) for n in sizes.split(","))
+        work = Workload(work.batch_size, warmup, timed_count)
     if mode == "train":
         warm, timed, passes = (train[:work.warmup],
                                train[work.warmup:work.warmup + work.timed], 1)

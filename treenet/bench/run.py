@@ -28,12 +28,13 @@ def run(task: str, batching: str, strategy: str, mode: str, data_dir: Path) -> d
         lambda: tn.autobatch("none"))
     for batch in warm:
         step(batch, context())
+    sizes = [workload.count(batch) for batch in timed]
     sentences = tokens = 0
     losses = []
     launches = nodes = 0
     kernel = flush = backward = 0.0
     start = time.perf_counter()
-    for batch in timed:
+    for batch, (n_sentences, n_tokens) in zip(timed, sizes, strict=True):
         batching_context = context()
         losses.append(step(batch, batching_context))
         profile = batching_context.profile
@@ -42,9 +43,8 @@ def run(task: str, batching: str, strategy: str, mode: str, data_dir: Path) -> d
         kernel += profile.kernel_seconds
         flush += profile.flush_seconds
         backward += profile.backward_seconds
-        s, t = workload.count(batch)
-        sentences += s
-        tokens += t
+        sentences += n_sentences
+        tokens += n_tokens
     seconds = time.perf_counter() - start
     return {
         "system": "treenet", "task": task, "batching": batching,
@@ -53,7 +53,7 @@ def run(task: str, batching: str, strategy: str, mode: str, data_dir: Path) -> d
         "sentences_per_sec": round(sentences / seconds, 2),
         "tokens_per_sec": round(tokens / seconds, 2), "seconds": round(seconds, 3),
         "loss": round(sum(losses) / len(losses), 4) if mode == "train" else None,
-        "nodes": nodes, "launches": launches,
+        "nodes": nodes or None, "launches": launches or None,
         "mean_group_size": round(nodes / launches, 2) if launches else None,
         "kernel_fraction": round(kernel / seconds, 3) if launches else None,
         "outside_kernels_fraction": round(1 - kernel / seconds, 3) if launches else None,

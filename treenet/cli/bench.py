@@ -1,0 +1,60 @@
+"""`treenet bench`: throughput of per-example models under each batching mode, beside peers."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from treenet.bench.harness import Config, run_all, table
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "bench", help="measure training/inference speed (sentences/s) side by side",
+        description=__doc__)
+    parser.add_argument("--task", default="treelstm",
+                        help="comma-separated: treelstm, tagger (default treelstm)")
+    parser.add_argument("--batching", default="dynamic,none",
+                        help="comma-separated: dynamic, none (default both)")
+    parser.add_argument("--strategy", default="agenda", help="comma-separated: agenda, depth")
+    parser.add_argument("--mode", default="train", help="comma-separated: train, infer")
+    parser.add_argument("--peers", default="",
+                        help="comma-separated peers run in the same session: torch, "
+                             "torch-pernode, dynet (their venvs from ../shared/peers)")
+    parser.add_argument("--peers-dir", type=Path, help="folder of the peer scripts")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per configuration")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--data", type=Path, help="corpora folder (default $TREENET_DATA)")
+    parser.add_argument("--json", action="store_true", help="one JSON line per configuration")
+    parser.set_defaults(run=run)
+
+
+def _items(text: str) -> list[str]:
+    return [item for item in text.split(",") if item]
+
+
+def run(args: argparse.Namespace) -> int:
+    data_dir = args.data or (Path(os.environ["TREENET_DATA"]) if "TREENET_DATA" in os.environ
+                             else None)
+    if data_dir is None:
+        print("treenet bench: no data folder; pass --data DIR or set TREENET_DATA",
+              file=sys.stderr)
+        return 2
+    configs = []
+    for task in _items(args.task):
+        for mode in _items(args.mode):
+            for batching in _items(args.batching):
+                strategies = _items(args.strategy) if batching == "dynamic" else ["none"]
+                configs += [Config(task, mode, "treenet", batching, s) for s in strategies]
+            configs += [Config(task, mode, peer) for peer in _items(args.peers)]
+    summaries = run_all(configs, data_dir, args.peers_dir, args.repeat, args.threads,
+                        log=lambda line: print(line, file=sys.stderr))
+    if args.json:
+        for summary in summaries:
+            print(json.dumps(summary))
+    else:
+        print(table(summaries))
+    return 0
