@@ -78,7 +78,7 @@ class Recorder:
     def __init__(self, strategy: str) -> None:
         self.schedule = get_strategy(strategy)
         self.pending: list[PendingNode] = []
-        self.groups: list[Group] = []
+        self.launched = 0  # groups run so far; a group's index orders backward
         self.profile = Profile()
 
     # ---- recording ---------------------------------------------------------------------------
@@ -165,9 +165,9 @@ class Recorder:
             xp = todo[0].backend.xp
             profile = self.profile
             for nodes in self.schedule(todo):
-                group = Group(nodes, len(self.groups))
+                group = Group(nodes, self.launched)
                 group.forward(xp, profile)
-                self.groups.append(group)
+                self.launched += 1
                 profile.launches += 1
                 profile.launches_by_op[group.op.name] += 1
         self.profile.flush_seconds += time.perf_counter() - start
@@ -240,8 +240,8 @@ class Recorder:
                 node.inputs = None
                 group = node.group
                 group.live -= 1
-                if group.live == 0:
-                    group.args = None
+                if group.live == 0:  # drop what only backward needed (and the node cycle)
+                    group.args = group.nodes = None
         profile.backward_seconds += time.perf_counter() - start
         return outside
 
