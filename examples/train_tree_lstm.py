@@ -47,7 +47,8 @@ def accuracy(trees):
             chunk = trees[start:start + 100]
             with batch_context():
                 logits = [model(t, vocab.encode(t.words())) for t in chunk]
-            correct += sum(int(np.argmax(y.numpy()[-1]) == t.label) for y, t in zip(logits, chunk))
+            roots = np.array([y.numpy()[-1].argmax() for y in logits])  # post-order: root last
+            correct += int((roots == [t.label for t in chunk]).sum())
     model.train()
     return correct / len(trees)
 
