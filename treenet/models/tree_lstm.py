@@ -4,16 +4,23 @@
 a minibatch inside `treenet.autobatch()` with no change. Every node gets a sentiment
 distribution: the node states of a tree are joined into one (nodes, hidden) matrix and
 classified together, so a tree costs one classifier call whatever its size.
+
+`word_ids` are the ids of the words carried by the tree's nodes in post-order (children before
+parents, left to right): the leaves left to right for a constituency tree, every node for a
+dependency tree (see `tree_word_ids`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
 from treenet import nn
 from treenet.data.tree import Tree
+from treenet.data.vocab import Vocab
+from treenet.models.vectors import word_embedding
 from treenet.ops import concatenate, cross_entropy
 from treenet.tensor.tensor import Tensor
 
@@ -23,40 +30,35 @@ def node_labels(tree: Tree) -> np.ndarray:
     return np.array([n.label for n in tree.nodes()], dtype=np.int64)
 
 
-class ConstituencyTreeLSTM(nn.Module):
-    """Binary (N-ary) Tree-LSTM over a binarized constituency tree, classifier on every node.
+def tree_word_ids(tree: Tree, vocab: Vocab) -> np.ndarray:
+    """Ids (int64) of the words on the tree's nodes, in post-order: the `word_ids` argument."""
+    return np.array(vocab.encode([n.word for n in tree.nodes() if n.word is not None]),
+                    dtype=np.int64)
 
-    Leaf: gates = W_leaf x + b (i, o, u); internal node: the fused binary cell with a forget
-    gate per child. Shapes: embedding (V, embed_dim), states (1, hidden) per node.
+
+class TreeSentiment(nn.Module):
+    """Base of the Tree-LSTM classifiers: node states (from `states`) -> dropout -> logits.
+
+    Subclasses set `embed`, `dropout` and `out` and define `_visit(node, ids, states, labels)`,
+    the recursion over one node that appends the states and labels of its subtree in post-order
+    and returns the node's (h, c). (A method, not a nested function calling itself: such a
+    closure is a reference cycle that keeps the minibatch's graph alive until the cyclic
+    garbage collector runs.)
     """
 
-    def __init__(self, vocab_size: int, embed_dim: int = 300, hidden_size: int = 150,
-                 num_classes: int = 5, dropout: float = 0.5, sparse: bool = True) -> None:
-        super().__init__()
-        self.embed = nn.Embedding(vocab_size, embed_dim, sparse=sparse)
-        self.leaf = nn.Linear(embed_dim, 3 * hidden_size)
-        self.cell = nn.BinaryTreeLSTMCell(hidden_size)
-        self.dropout = nn.Dropout(dropout)
-        self.out = nn.Linear(hidden_size, num_classes)
+    def _visit(self, node: Tree, ids: Iterator[np.ndarray], states: list[Tensor],
+               labels: list[Any]) -> tuple[Tensor, Tensor]:
+        raise NotImplementedError
+
+    def _encode(self, tree: Tree, word_ids: Sequence[int]) -> tuple[list[Tensor], list[Any]]:
+        states: list[Tensor] = []
+        labels: list[Any] = []
+        self._visit(tree, _id_rows(word_ids), states, labels)
+        return states, labels
 
     def states(self, tree: Tree, word_ids: Sequence[int]) -> list[Tensor]:
         """Hidden states (1, hidden) of every node, in post-order."""
-        ids = iter(np.asarray(word_ids, dtype=np.int64).reshape(-1, 1))
-        states: list[Tensor] = []
-
-        def visit(node: Tree) -> tuple[Tensor, Tensor]:
-            if node.is_leaf:
-                h, c = self.cell.leaf(self.leaf(self.embed(next(ids))))
-            else:
-                left, right = node.children
-                hl, cl = visit(left)
-                hr, cr = visit(right)
-                h, c = self.cell(hl, cl, hr, cr)
-            states.append(h)
-            return h, c
-
-        visit(tree)
-        return states
+        return self._encode(tree, word_ids)[0]
 
     def forward(self, tree: Tree, word_ids: Sequence[int]) -> Tensor:
         """Logits (nodes, classes) for every node of `tree`, in post-order."""
@@ -64,5 +66,77 @@ class ConstituencyTreeLSTM(nn.Module):
 
     def loss(self, tree: Tree, word_ids: Sequence[int], ignore_index: int = -1) -> Tensor:
         """Summed cross-entropy over the tree's labelled nodes (label -1 = no label)."""
-        return cross_entropy(self.forward(tree, word_ids), node_labels(tree), reduction="sum",
+        states, labels = self._encode(tree, word_ids)
+        logits = self.out(self.dropout(concatenate(states)))
+        return cross_entropy(logits, np.array(labels, dtype=np.int64), reduction="sum",
                              ignore_index=ignore_index)
+
+
+def _id_rows(word_ids: Sequence[int]) -> Iterator[np.ndarray]:
+    """An iterator over the ids as (1,) arrays: one embedding lookup per word."""
+    return iter(np.asarray(word_ids, dtype=np.int64).reshape(-1, 1))
+
+
+class ConstituencyTreeLSTM(TreeSentiment):
+    """Binary (N-ary) Tree-LSTM over a binarized constituency tree, classifier on every node.
+
+    Leaf: gates = W_leaf x + b (i, o, u); internal node: the fused binary cell with a forget
+    gate per child. Shapes: embedding (V, embed_dim), states (1, hidden) per node.
+    `embeddings`: an optional (V, embed_dim) matrix (pretrained vectors) to start from.
+    """
+
+    def __init__(self, vocab_size: int, embed_dim: int = 300, hidden_size: int = 150,
+                 num_classes: int = 5, dropout: float = 0.5, sparse: bool = True,
+                 embeddings: np.ndarray | None = None, dtype: Any = np.float32) -> None:
+        super().__init__()
+        self.embed = word_embedding(vocab_size, embed_dim, embeddings, sparse, dtype)
+        self.leaf = nn.Linear(embed_dim, 3 * hidden_size, dtype=dtype)
+        self.cell = nn.BinaryTreeLSTMCell(hidden_size, dtype=dtype)
+        self.dropout = nn.Dropout(dropout)
+        self.out = nn.Linear(hidden_size, num_classes, dtype=dtype)
+
+    def _visit(self, node: Tree, ids: Iterator[np.ndarray], states: list[Tensor],
+               labels: list[Any]) -> tuple[Tensor, Tensor]:
+        if node.is_leaf:
+            h, c = self.cell.leaf(self.leaf(self.embed(next(ids))))
+        else:
+            left, right = node.children
+            hl, cl = self._visit(left, ids, states, labels)
+            hr, cr = self._visit(right, ids, states, labels)
+            h, c = self.cell(hl, cl, hr, cr)
+        states.append(h)
+        labels.append(node.label)
+        return h, c
+
+
+class ChildSumTreeLSTM(TreeSentiment):
+    """Child-sum Tree-LSTM (any number of children, order ignored), classifier on every node.
+
+    A node's input x is its word's embedding (1, embed_dim), or a zero vector when the node
+    carries no word: on SST's binarized constituency trees only the leaves have words, so an
+    internal node is read as a child-sum node over its (at most two) children with x = 0. On a
+    dependency tree every node has a word. One fused cell op per node.
+    """
+
+    def __init__(self, vocab_size: int, embed_dim: int = 300, hidden_size: int = 150,
+                 num_classes: int = 5, dropout: float = 0.5, sparse: bool = True,
+                 embeddings: np.ndarray | None = None, dtype: Any = np.float32) -> None:
+        super().__init__()
+        self.embed = word_embedding(vocab_size, embed_dim, embeddings, sparse, dtype)
+        self.cell = nn.ChildSumTreeLSTMCell(embed_dim, hidden_size, dtype=dtype)
+        self.dropout = nn.Dropout(dropout)
+        self.out = nn.Linear(hidden_size, num_classes, dtype=dtype)
+
+    def _visit(self, node: Tree, ids: Iterator[np.ndarray], states: list[Tensor],
+               labels: list[Any]) -> tuple[Tensor, Tensor]:
+        children = [self._visit(child, ids, states, labels) for child in node.children]
+        x = self._no_word() if node.word is None else self.embed(next(ids))
+        h, c = self.cell(x, [s[0] for s in children], [s[1] for s in children])
+        states.append(h)
+        labels.append(node.label)
+        return h, c
+
+    def _no_word(self) -> Tensor:
+        """The input (1, embed_dim) of a node that carries no word: zeros."""
+        weight = self.embed.weight
+        return Tensor(weight.backend.xp.zeros((1, self.embed.embedding_dim), weight.dtype))

@@ -1,0 +1,121 @@
+"""Tree-LSTM sentiment classification on SST: the training recipe, prediction and evaluation.
+
+Tai et al. (2015): hidden 150, Adagrad lr 0.05 with L2 1e-4 on every parameter but the word
+embeddings, which take plain SGD steps at lr 0.1 on the rows a minibatch used (sparse, so
+exact: untouched rows do not move), minibatches of 25 trees, dropout 0.5 before the classifier,
+a loss on every node. ``labels="binary"`` uses `treenet.data.binary_view` (neutral nodes are
+ignored, neutral-root sentences dropped). Models: ``"constituency"`` (binary Tree-LSTM) or
+``"childsum"`` (child-sum cell over the same binarized trees, x = 0 at internal nodes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from treenet.data.sst import SST_NUM_CLASSES, load_sst
+from treenet.data.tree import Tree
+from treenet.data.vectors import embedding_matrix
+from treenet.models.metrics import sentiment_scores
+from treenet.models.train import Event, Trained, eval_outputs, fit, sample, summed
+from treenet.models.tree_lstm import (
+    ChildSumTreeLSTM,
+    ConstituencyTreeLSTM,
+    TreeSentiment,
+    node_labels,
+    tree_word_ids,
+)
+from treenet.models.vectors import load_vectors, word_vocab
+from treenet.optim import SGD, Adagrad
+from treenet.tensor.random import manual_seed
+
+MODELS: dict[str, type[TreeSentiment]] = {"constituency": ConstituencyTreeLSTM,
+                                          "childsum": ChildSumTreeLSTM}
+Example = tuple[Tree, np.ndarray]
+
+
+@dataclass
+class SentimentConfig:
+    """Settings of a sentiment run (defaults: Tai et al.'s recipe; see the module docstring).
+
+    embed_dim applies only without vectors (else the vectors' dimension); limit keeps a random
+    `limit` train and dev trees (for smoke runs); max_seconds bounds the training time.
+    """
+
+    model: str = "constituency"
+    labels: str = "fine"
+    data_dir: str | None = None
+    vectors: str = "auto"
+    embed_dim: int = 300
+    hidden_size: int = 150
+    dropout: float = 0.5
+    lr: float = 0.05
+    weight_decay: float = 1e-4
+    embedding_lr: float = 0.1
+    batch_size: int = 25
+    epochs: int = 10
+    patience: int | None = 3
+    batching: str = "dynamic"
+    strategy: str = "agenda"
+    seed: int = 0
+    max_seconds: float | None = None
+    min_freq: int = 1
+    lower: bool = False
+    limit: int | None = None
+
+
+def build_model(args: dict[str, Any], embeddings: np.ndarray | None = None) -> TreeSentiment:
+    """The model described by `args` (``model`` plus its constructor's keyword arguments)."""
+    args = dict(args)
+    return MODELS[args.pop("model")](**args, embeddings=embeddings)
+
+
+def predict_labels(model: TreeSentiment, examples: Sequence[Example], *,
+                   batching: str = "dynamic", strategy: str = "agenda") -> list[np.ndarray]:
+    """Predicted class of every node of each tree, in post-order (root last)."""
+    logits = eval_outputs(lambda example: model(*example), examples, batching=batching,
+                          strategy=strategy)
+    return [scores.argmax(axis=1) for scores in logits]
+
+
+def train_sentiment(config: SentimentConfig,
+                    callback: Callable[[Event], None] | None = None) -> Trained:
+    """Train on SST train, select on SST dev (root accuracy); see `treenet.models.train.fit`."""
+    if config.model not in MODELS or config.batching == "padded":
+        raise ValueError(f"model must be one of {tuple(MODELS)} and batching 'dynamic' or "
+                         f"'none', got {config.model!r} and {config.batching!r}")
+    train, dev = (sample(load_sst(split, view=config.labels, data_dir=config.data_dir),
+                         config.limit, config.seed) for split in ("train", "dev"))
+    vectors, used = load_vectors(config.vectors)
+    vocab = word_vocab([t.words() for t in train], [t.words() for t in dev], vectors,
+                       min_freq=config.min_freq, lower=config.lower)
+    args = {"model": config.model, "vocab_size": len(vocab),
+            "embed_dim": config.embed_dim if vectors is None else vectors.dim,
+            "hidden_size": config.hidden_size,
+            "num_classes": SST_NUM_CLASSES if config.labels == "fine" else 2,
+            "dropout": config.dropout}
+    manual_seed(config.seed)
+    model = build_model(args, embeddings=None if vectors is None else embedding_matrix(
+        vocab, vectors, seed=config.seed))
+    embedding = model.embed.weight
+    network = [p for p in model.parameters() if p is not embedding]
+    optimizers = [Adagrad(network, lr=config.lr, weight_decay=config.weight_decay),
+                  SGD([embedding], lr=config.embedding_lr)]
+    train_examples = [(t, tree_word_ids(t, vocab)) for t in train]
+    dev_examples = [(t, tree_word_ids(t, vocab)) for t in dev]
+    gold = [node_labels(t) for t in dev]
+
+    def evaluate() -> dict[str, float]:
+        return sentiment_scores(gold, predict_labels(model, dev_examples,
+                                                     batching=config.batching,
+                                                     strategy=config.strategy))
+
+    history = fit(model, optimizers, train_examples, summed(lambda ex: model.loss(*ex)),
+                  evaluate, metric="root_accuracy", epochs=config.epochs,
+                  batch_size=config.batch_size, batching=config.batching,
+                  strategy=config.strategy, patience=config.patience, seed=config.seed,
+                  max_seconds=config.max_seconds, callback=callback)
+    return Trained("sentiment", model, args, {"words": vocab}, asdict(config), history, used)

@@ -1,0 +1,117 @@
+"""BiLSTM sequence tagger (optional character CNN and CRF), written per sentence.
+
+Each token is embedded by its own lookup and each LSTM step is one fused cell, so under
+`treenet.autobatch()` token t of every sentence of a minibatch runs in one kernel; the steps'
+outputs are joined and classified once per sentence (softmax), or scored per token and fed to
+the CRF's forward algorithm, whose step t also batches across sentences.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from treenet import nn
+from treenet.models.chars import CharCNN
+from treenet.models.crf import CRF
+from treenet.models.vectors import word_embedding
+from treenet.ops import concatenate, cross_entropy
+from treenet.tensor.tensor import Tensor
+
+
+@dataclass
+class TaggedIds:
+    """One encoded sentence: word ids (T,), CharCNN windows (T, L, width) or None, tag ids (T,)
+    or None."""
+
+    words: np.ndarray
+    chars: np.ndarray | None = None
+    tags: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+
+class BiLSTMTagger(nn.Module):
+    """Word embedding [+ character CNN] -> dropout -> BiLSTM -> dropout -> tag scores [-> CRF].
+
+    num_chars = 0 leaves out the character features; crf=False scores each token by softmax.
+    penalty: the CRF's constant transition penalty (e.g. `crf.bio_penalty(tags)`).
+    embeddings: an optional (vocab_size, embed_dim) matrix to start the word embedding from.
+    """
+
+    def __init__(self, vocab_size: int, num_tags: int, embed_dim: int = 100,
+                 hidden_size: int = 100, num_chars: int = 0, char_filters: int = 30,
+                 char_width: int = 3, max_word_length: int = 16, dropout: float = 0.5,
+                 crf: bool = False, penalty: np.ndarray | None = None,
+                 embeddings: np.ndarray | None = None, sparse: bool = True,
+                 dtype: Any = np.float32) -> None:
+        super().__init__()
+        self.embed = word_embedding(vocab_size, embed_dim, embeddings, sparse, dtype)
+        self.chars = (CharCNN(num_chars, char_filters, char_width, max_word_length, dtype)
+                      if num_chars else None)
+        input_size = embed_dim + (char_filters if num_chars else 0)
+        self.forward_cell = nn.LSTMCell(input_size, hidden_size, dtype=dtype)
+        self.backward_cell = nn.LSTMCell(input_size, hidden_size, dtype=dtype)
+        self.dropout = nn.Dropout(dropout)
+        self.out = nn.Linear(2 * hidden_size, num_tags, dtype=dtype)
+        self.crf = CRF(num_tags, penalty, dtype) if crf else None
+
+    def example(self, word_ids: Sequence[int], char_ids: Sequence[Sequence[int]] | None = None,
+                tag_ids: Sequence[int] | None = None) -> TaggedIds:
+        """Encode one sentence (ids of its words, of each word's characters, of its tags)."""
+        chars = None if self.chars is None else self.chars.encode(char_ids)
+        tags = None if tag_ids is None else np.asarray(tag_ids, dtype=np.int64)
+        return TaggedIds(np.asarray(word_ids, dtype=np.int64), chars, tags)
+
+    def token_inputs(self, sentence: TaggedIds) -> list[Tensor]:
+        """The LSTM input (1, input_size) of each token, after dropout."""
+        inputs = []
+        for t in range(len(sentence)):
+            x = self.embed(sentence.words[t:t + 1])
+            if self.chars is not None:
+                x = concatenate([x, self.chars(sentence.chars[t:t + 1])], axis=1)
+            inputs.append(self.dropout(x))
+        return inputs
+
+    def states(self, sentence: TaggedIds) -> tuple[list[Tensor], list[Tensor]]:
+        """Forward and backward LSTM outputs of each token, T x (1, hidden) each."""
+        inputs = self.token_inputs(sentence)
+        forward, backward = [], []
+        state = None
+        for x in inputs:
+            state = self.forward_cell(x, state)
+            forward.append(state[0])
+        state = None
+        for x in reversed(inputs):
+            state = self.backward_cell(x, state)
+            backward.append(state[0])
+        return forward, backward[::-1]
+
+    def emission_rows(self, sentence: TaggedIds) -> list[Tensor]:
+        """Tag scores of each token, T x (1, num_tags) (the CRF's per-step inputs)."""
+        forward, backward = self.states(sentence)
+        return [self.out(self.dropout(concatenate([f, b], axis=1)))
+                for f, b in zip(forward, backward, strict=True)]
+
+    def forward(self, sentence: TaggedIds) -> Tensor:
+        """Tag scores (T, num_tags) of one sentence (the rows of `emission_rows`, computed
+        with one classifier call)."""
+        forward, backward = self.states(sentence)
+        h = concatenate([concatenate(forward), concatenate(backward)], axis=1)
+        return self.out(self.dropout(h))
+
+    def loss(self, sentence: TaggedIds) -> Tensor:
+        """The sentence's loss: CRF negative log-likelihood, or summed token cross-entropy."""
+        if self.crf is not None:
+            return self.crf.nll(self.emission_rows(sentence), sentence.tags)
+        return cross_entropy(self.forward(sentence), sentence.tags, reduction="sum")
+
+    def decode(self, scores: np.ndarray) -> list[int]:
+        """Tag ids from one sentence's scores (T, num_tags): Viterbi with a CRF, else argmax."""
+        if self.crf is not None:
+            return self.crf.decode(scores)
+        return [int(i) for i in np.asarray(scores).argmax(axis=1)]
