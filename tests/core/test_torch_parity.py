@@ -41,8 +41,8 @@ def _lstm_cell(x, h, c, W, U, b):
     return o * torch.tanh(c), c
 
 
-def _tree_lstm_leaf(gates):
-    i, o, u = _gates(gates, "sst")
+def _tree_lstm_leaf(x, W, b):
+    i, o, u = _gates(x @ W + b, "sst")
     c = i * u
     return o * torch.tanh(c), c
 

@@ -35,7 +35,7 @@ def test_constituency_two_leaf_tree_by_hand(two_leaves):
     H = 3
 
     def leaf(word):
-        z = p["embed.weight"][word] @ p["leaf.weight"] + p["leaf.bias"]
+        z = p["embed.weight"][word] @ p["cell.W_leaf"] + p["cell.b_leaf"]
         c = sigmoid(z[:H]) * np.tanh(z[2 * H:])
         return sigmoid(z[H:2 * H]) * np.tanh(c), c
 

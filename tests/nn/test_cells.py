@@ -21,8 +21,8 @@ def lstm_cell(x, h, c, W, U, b):
     return o * tn.tanh(c), c
 
 
-def tree_lstm_leaf(gates):
-    i, o, u = _gates(gates, "sst")
+def tree_lstm_leaf(x, W, b):
+    i, o, u = _gates(x @ W + b, "sst")
     c = i * u
     return o * tn.tanh(c), c
 
@@ -74,7 +74,8 @@ def cases():
     rng = np.random.default_rng(1)
     yield "lstm_cell", [rng.standard_normal(s) for s in [(1, 5), (1, 4), (1, 4), (5, 16),
                                                          (4, 16), (16,)]]
-    yield "tree_lstm_leaf", [3 * rng.standard_normal((4, 15))]
+    yield "tree_lstm_leaf", [3 * rng.standard_normal((4, 2)), rng.standard_normal((2, 15)),
+                             rng.standard_normal(15)]
     yield "binary_tree_lstm", [rng.standard_normal(s) for s in [(1, 4)] * 4 + [(8, 20), (20,)]]
     for k in (0, 1, 4):
         yield "childsum_tree_lstm", childsum_inputs(rng, 2, k)
@@ -137,14 +138,13 @@ def _sigmoid(z):
 def test_two_leaf_binary_tree_equals_the_hand_unrolled_computation():
     H = 3
     words = nn.Embedding(5, 4, dtype=np.float64)
-    project = nn.Linear(4, 3 * H, dtype=np.float64)
-    cell = nn.BinaryTreeLSTMCell(H, dtype=np.float64)
-    (hl, cl), (hr, cr) = (cell.leaf(project(words(w))) for w in (1, 4))
+    cell = nn.BinaryTreeLSTMCell(4, H, dtype=np.float64)
+    (hl, cl), (hr, cr) = (cell.leaf(words(w)) for w in (1, 4))
     h, c = cell(hl, cl, hr, cr)
 
     def leaf(w):
-        i, o, u = np.split(words.weight.numpy()[w] @ project.weight.numpy()
-                           + project.bias.numpy(), 3)
+        i, o, u = np.split(words.weight.numpy()[w] @ cell.W_leaf.numpy()
+                           + cell.b_leaf.numpy(), 3)
         c = _sigmoid(i) * np.tanh(u)
         return _sigmoid(o) * np.tanh(c), c
 
@@ -156,9 +156,9 @@ def test_two_leaf_binary_tree_equals_the_hand_unrolled_computation():
     np.testing.assert_allclose(h.numpy()[0], _sigmoid(o) * np.tanh(c_), rtol=1e-12)
 
 
-def test_binary_cell_leaf_checks_the_gate_width():
-    with pytest.raises(ValueError, match=r"gates need 9 columns \(3 x hidden_size\)"):
-        nn.BinaryTreeLSTMCell(3).leaf(tn.ones(1, 6))
+def test_binary_cell_leaf_checks_the_input_width():
+    with pytest.raises(ValueError, match=r"input needs 5 columns \(input_size\)"):
+        nn.BinaryTreeLSTMCell(5, 3).leaf(tn.ones(1, 6))
 
 
 def test_childsum_cell_takes_lists_of_child_states_or_stacked_tensors():
@@ -185,14 +185,13 @@ def test_a_small_tree_through_the_cell_modules_passes_gradcheck(kind):
     H = 2
     words = nn.Embedding(3, 3, dtype=np.float64)
     if kind == "binary":
-        project = nn.Linear(3, 3 * H, dtype=np.float64)
-        cell = nn.BinaryTreeLSTMCell(H, dtype=np.float64)
+        cell = nn.BinaryTreeLSTMCell(3, H, dtype=np.float64)
 
         def tree(*_):  # ((0 1) 2)
-            a, b, c = (cell.leaf(project(words(w))) for w in range(3))
+            a, b, c = (cell.leaf(words(w)) for w in range(3))
             return cell(*cell(*a, *b), *c)[0]
 
-        params = [words.weight, *project.parameters(), *cell.parameters()]
+        params = [words.weight, *cell.parameters()]
     else:
         cell = nn.ChildSumTreeLSTMCell(3, H, dtype=np.float64)
 

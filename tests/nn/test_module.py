@@ -12,7 +12,7 @@ class Tagger(nn.Module):
     def __init__(self, hidden=150, classes=3):
         super().__init__()
         self.embed = nn.Embedding(20, 8)
-        self.cell = nn.BinaryTreeLSTMCell(hidden)
+        self.cell = nn.BinaryTreeLSTMCell(12, hidden)
         self.drop = nn.Dropout(0.5)
         self.out = nn.Linear(hidden, classes)
 
@@ -20,18 +20,20 @@ class Tagger(nn.Module):
 def test_parameters_and_submodules_register_in_assignment_order():
     model = Tagger(hidden=4)
     assert [name for name, _ in model.named_parameters()] == [
-        "embed.weight", "cell.U", "cell.b", "out.weight", "out.bias"]
+        "embed.weight", "cell.W_leaf", "cell.b_leaf", "cell.U", "cell.b", "out.weight",
+        "out.bias"]
     assert [type(m).__name__ for m in model.children()] == [
         "Embedding", "BinaryTreeLSTMCell", "Dropout", "Linear"]
     assert [name for name, _ in model.named_modules()] == ["", "embed", "cell", "drop", "out"]
-    assert len(list(model.parameters())) == 5
+    assert len(list(model.parameters())) == 7
 
 
 def test_reassigning_or_deleting_an_attribute_unregisters_it():
     model = Tagger(hidden=4)
     model.out = None
     del model.embed
-    assert [name for name, _ in model.named_parameters()] == ["cell.U", "cell.b"]
+    assert [name for name, _ in model.named_parameters()] == [
+        "cell.W_leaf", "cell.b_leaf", "cell.U", "cell.b"]
 
 
 def test_a_shared_parameter_is_listed_once_but_saved_under_each_name():
@@ -88,7 +90,7 @@ def test_repr_matches_torch_style():
     assert repr(Tagger(hidden=4)) == (
         "Tagger(\n"
         "  (embed): Embedding(20, 8)\n"
-        "  (cell): BinaryTreeLSTMCell(4)\n"
+        "  (cell): BinaryTreeLSTMCell(12, 4)\n"
         "  (drop): Dropout(p=0.5)\n"
         "  (out): Linear(in_features=4, out_features=3, bias=True)\n"
         ")")

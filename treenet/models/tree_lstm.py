@@ -90,15 +90,14 @@ class ConstituencyTreeLSTM(TreeSentiment):
                  embeddings: np.ndarray | None = None, dtype: Any = np.float32) -> None:
         super().__init__()
         self.embed = word_embedding(vocab_size, embed_dim, embeddings, sparse, dtype)
-        self.leaf = nn.Linear(embed_dim, 3 * hidden_size, dtype=dtype)
-        self.cell = nn.BinaryTreeLSTMCell(hidden_size, dtype=dtype)
+        self.cell = nn.BinaryTreeLSTMCell(embed_dim, hidden_size, dtype=dtype)
         self.dropout = nn.Dropout(dropout)
         self.out = nn.Linear(hidden_size, num_classes, dtype=dtype)
 
     def _visit(self, node: Tree, ids: Iterator[np.ndarray], states: list[Tensor],
                labels: list[Any]) -> tuple[Tensor, Tensor]:
         if node.is_leaf:
-            h, c = self.cell.leaf(self.leaf(self.embed(next(ids))))
+            h, c = self.cell.leaf(self.embed(next(ids)))
         else:
             left, right = node.children
             hl, cl = self._visit(left, ids, states, labels)

@@ -24,32 +24,37 @@ def _as_rows(x: Tensor) -> Tensor:
 class BinaryTreeLSTMCell(Module):
     """Binary (N-ary, N = 2) Tree-LSTM with a forget gate per child, for constituency trees.
 
+    Leaf: `h, c = cell.leaf(x)` with the word's vector x (D,) or (n, D): [i, o, u] =
+    x @ W_leaf + b_leaf (D, 3H), see `treenet.ops.tree_lstm_leaf`.
     Internal node: `h, c = cell(hl, cl, hr, cr)` with children's states (n, H) (n = 1 in plain
     per-node recursion), U (2H, 5H), b (5H,): see `treenet.ops.binary_tree_lstm`.
-    Leaf: `h, c = cell.leaf(gates)` with gates (3H,) or (n, 3H) = [i, o, u], usually a Linear
-    over the word vector: see `treenet.ops.tree_lstm_leaf`. Both return states (n, H).
+    Both return states (n, H); each is one fused op.
     """
 
-    def __init__(self, hidden_size: int, dtype: Any = np.float32) -> None:
+    def __init__(self, input_size: int, hidden_size: int, dtype: Any = np.float32) -> None:
         super().__init__()
+        self.input_size = input_size
         self.hidden_size = hidden_size
+        leaf_bound = 1.0 / math.sqrt(input_size)
+        self.W_leaf = init.uniform_parameter((input_size, 3 * hidden_size), leaf_bound, dtype)
+        self.b_leaf = init.uniform_parameter((3 * hidden_size,), leaf_bound, dtype)
         bound = 1.0 / math.sqrt(hidden_size)
         self.U = init.uniform_parameter((2 * hidden_size, 5 * hidden_size), bound, dtype)
         self.b = init.uniform_parameter((5 * hidden_size,), bound, dtype)
 
-    def leaf(self, gates: Tensor) -> tuple[Tensor, Tensor]:
-        """Leaf states from gates (3H,) or (n, 3H) -> (h, c), each (n, H)."""
-        if gates.shape[-1] != 3 * self.hidden_size:
-            raise ValueError(f"BinaryTreeLSTMCell.leaf: gates need {3 * self.hidden_size} "
-                             f"columns (3 x hidden_size), got shape {gates.shape}")
-        return tree_lstm_leaf(_as_rows(gates))
+    def leaf(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        """Leaf states from the word's vector (D,) or (n, D) -> (h, c), each (n, H)."""
+        if x.shape[-1] != self.input_size:
+            raise ValueError(f"BinaryTreeLSTMCell.leaf: the input needs {self.input_size} "
+                             f"columns (input_size), got shape {x.shape}")
+        return tree_lstm_leaf(_as_rows(x), self.W_leaf, self.b_leaf)
 
     def forward(self, hl: Tensor, cl: Tensor, hr: Tensor, cr: Tensor) -> tuple[Tensor, Tensor]:
         """Internal node states from the left and right children's (n, H) -> (h, c)."""
         return binary_tree_lstm(hl, cl, hr, cr, self.U, self.b)
 
     def extra_repr(self) -> str:
-        return f"{self.hidden_size}"
+        return f"{self.input_size}, {self.hidden_size}"
 
 
 class ChildSumTreeLSTMCell(Module):

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from treenet.autograd.engine import apply
-from treenet.autograd.op import ROWS, BatchRule, defop
+from treenet.autograd.op import BatchRule, defop
 from treenet.autograd.sparse import LowRankGrad
 from treenet.tensor.tensor import Tensor
 
@@ -137,18 +137,21 @@ LSTM_CELL = defop("lstm_cell", _lstm_cell, _lstm_cell_backward, _lstm_cell_infer
 
 
 # ---- Tree-LSTM leaf (Tai et al. constituency) ---------------------------------------------
-def _tree_lstm_leaf(xp, gates):
-    """Tree-LSTM leaf: gates (n, 3H) = [i, o, u] -> c = s(i) tanh(u), h = s(o) tanh(c)"""
-    H = gates.shape[1] // 3
-    z = _activate(xp, gates, "sst")
+def _tree_lstm_leaf(xp, x, W, b):
+    """Tree-LSTM leaf from its input: [i, o, u] = x @ W + b (n, 3H);
+    c = s(i) tanh(u), h = s(o) tanh(c)"""
+    H = W.shape[1] // 3
+    z = x @ W
+    z += b
+    z = _activate(xp, z, "sst", out=z)
     c = z[:, :H] * z[:, 2 * H:]
     h, tc = _output_state(xp, c, z[:, H:2 * H])
     return h, c, z, tc
 
 
-def _tree_lstm_leaf_backward(xp, gys, ys, gates):
+def _tree_lstm_leaf_backward(xp, gys, ys, x, W, b):
     (gh, gc), (_, _, z, tc) = gys, ys
-    H = gates.shape[1] // 3
+    H = W.shape[1] // 3
     i, o, u = z[:, :H], z[:, H:2 * H], z[:, 2 * H:]
     gct = _cell_state_grad(xp, gh, gc, o, tc)
     dz = xp.empty_like(z)
@@ -156,18 +159,23 @@ def _tree_lstm_leaf_backward(xp, gys, ys, gates):
     xp.multiply(gh, tc, out=dz[:, H:2 * H])
     xp.multiply(gct, i, out=dz[:, 2 * H:])
     dz *= _slope(xp, z, "sst")
-    return (dz,)
+    return dz @ W.T, LowRankGrad(x, dz), dz.sum(axis=0)
 
 
-def _tree_lstm_leaf_infer(gates):
-    _check(len(gates.shape) == 2 and gates.shape[1] % 3 == 0,
-           f"expected gates (n, 3H), got {tuple(gates.shape)}")
-    return _pair((gates.shape[0], gates.shape[1] // 3), gates)
+def _tree_lstm_leaf_infer(x, W, b):
+    _check(len(x.shape) == 2 and len(W.shape) == 2 and W.shape[0] == x.shape[1]
+           and W.shape[1] % 3 == 0 and tuple(b.shape) == (W.shape[1],),
+           f"expected x (n, D), W (D, 3H), b (3H,), got {tuple(x.shape)}, {tuple(W.shape)}, "
+           f"{tuple(b.shape)}")
+    return _pair((x.shape[0], W.shape[1] // 3), x, W, b)
 
 
+# the word projection is part of the op: one node per leaf
 TREE_LSTM_LEAF = defop("tree_lstm_leaf", _tree_lstm_leaf, _tree_lstm_leaf_backward,
-                       _tree_lstm_leaf_infer, ROWS,
-                       lambda rng: ([rng.standard_normal((3, 6))], {}), outputs=2, saves=2)
+                       _tree_lstm_leaf_infer, BatchRule("rows", shared=(1, 2)),
+                       lambda rng: ([rng.standard_normal((3, 4)),
+                                     0.5 * rng.standard_normal((4, 6)),
+                                     0.5 * rng.standard_normal(6)], {}), outputs=2, saves=2)
 
 
 # ---- binary Tree-LSTM node (Tai et al. N-ary, N = 2) --------------------------------------
@@ -310,12 +318,12 @@ def lstm_cell(x: Tensor, h: Tensor, c: Tensor, W: Tensor, U: Tensor,
     return apply(LSTM_CELL, x, h, c, W, U, b)
 
 
-def tree_lstm_leaf(gates: Tensor) -> tuple[Tensor, Tensor]:
-    """Tree-LSTM leaf as one op: gates (n, 3H) = [i, o, u] (a projection of the word) -> (h, c).
+def tree_lstm_leaf(x: Tensor, W: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
+    """Tree-LSTM leaf as one op: x (n, D) (the word), W (D, 3H), b (3H,) -> (h, c), each (n, H).
 
-    c = sigmoid(i) tanh(u), h = sigmoid(o) tanh(c).
+    [i, o, u] = x @ W + b; c = sigmoid(i) tanh(u), h = sigmoid(o) tanh(c).
     """
-    return apply(TREE_LSTM_LEAF, gates)
+    return apply(TREE_LSTM_LEAF, x, W, b)
 
 
 def binary_tree_lstm(hl: Tensor, cl: Tensor, hr: Tensor, cr: Tensor, U: Tensor,
