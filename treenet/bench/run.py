@@ -15,9 +15,9 @@ import time
 from pathlib import Path
 
 import treenet as tn
-from treenet.bench import treelstm
+from treenet.bench import tagger, treelstm
 
-TASKS = {"treelstm": treelstm}
+TASKS = {"treelstm": treelstm, "tagger": tagger}
 
 
 def run(task: str, batching: str, strategy: str, mode: str, data_dir: Path) -> dict:
