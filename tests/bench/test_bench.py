@@ -1,4 +1,5 @@
-"""The benchmark harness runs end to end on a few sentences and reports the protocol's fields."""
+"""The benchmark harness runs end to end on a few sentences: the fields it reports, equal losses
+across batching modes, the report folder, and skipped peers."""
 
 import json
 
@@ -6,24 +7,48 @@ import pytest
 
 from treenet.cli import main
 
+FIELDS = {"task", "batching", "batch_size", "device", "sentences_per_sec", "tokens_per_sec",
+          "peak_mem_mb", "launches", "mean_group_size", "loss", "repeats", "padding_fraction"}
+
 
 @pytest.fixture
 def tiny(monkeypatch, data_dir):
-    monkeypatch.setenv("TREENET_BENCH_SIZES", "25,50")
+    monkeypatch.setenv("TREENET_BENCH_SIZES", "8,16")  # warm-up, timed sentences
     return data_dir
 
 
-def test_bench_json_lines_for_dynamic_and_unbatched(tiny, capsys):
-    assert main(["bench", "--task", "treelstm", "--batching", "dynamic,none", "--repeat", "1",
-                 "--data", str(tiny), "--json"]) == 0
+@pytest.mark.parametrize("task, batchings", [
+    ("treelstm", ["dynamic", "none", "padded"]),
+    ("tagger", ["dynamic", "none", "padded", "padded-sorted"]),
+])
+def test_every_batching_mode_reports_the_fields_and_the_same_loss(tiny, capsys, task, batchings):
+    assert main(["bench", "--task", task, "--batching", ",".join(batchings), "--batch-size",
+                 "8", "--repeat", "1", "--data", str(tiny), "--json"]) == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert [line["system"] for line in lines] == ["treenet dynamic (agenda)", "treenet none"]
+    assert [line["batching"] for line in lines] == batchings
     for line in lines:
-        assert line["task"] == "treelstm" and line["batch_size"] == 25
+        assert FIELDS <= set(line)
+        assert line["batch_size"] == 8 and line["device"] == "cpu" and line["repeats"] == 1
         assert line["sentences_per_sec"] > 0 and line["peak_mem_mb"] > 0
-    dynamic, eager = lines
-    assert dynamic["loss"] == pytest.approx(eager["loss"], rel=1e-4)  # same model, same data
-    assert dynamic["mean_group_size"] > 1 and eager["launches"] is None
+    same_batches = [line for line in lines if line["batching"] != "padded-sorted"]
+    for line in same_batches[1:]:  # same model, same data, same steps
+        assert line["loss"] == pytest.approx(same_batches[0]["loss"], rel=1e-4)
+    dynamic = lines[0]
+    assert dynamic["mean_group_size"] > 1 and dynamic["launches"] > 0
+    padded = {line["batching"]: line["padding_fraction"] for line in lines}
+    if task == "tagger":
+        assert padded["padded"] > padded["padded-sorted"] > 0 == padded["dynamic"]
+
+
+def test_report_folder_has_markdown_table_and_plots(tiny, tmp_path, capsys):
+    out = tmp_path / "report"
+    assert main(["bench", "--batching", "dynamic", "--batch-size", "4,8", "--repeat", "1",
+                 "--data", str(tiny), "--out", str(out)]) == 0
+    text = (out / "bench.md").read_text()
+    assert "treelstm train, batch size 4" in text and "treelstm train, batch size 8" in text
+    assert (out / "treelstm-train-throughput.png").stat().st_size > 1000
+    assert (out / "treelstm-train-memory.png").stat().st_size > 1000
+    assert len((out / "bench.jsonl").read_text().splitlines()) == 2
 
 
 def test_missing_peer_is_reported_as_skipped(tiny, capsys, monkeypatch, tmp_path):
@@ -32,3 +57,8 @@ def test_missing_peer_is_reported_as_skipped(tiny, capsys, monkeypatch, tmp_path
                  "--data", str(tiny)]) == 0
     out = capsys.readouterr().out
     assert "dynet" in out and "skipped: peer scripts not found" in out
+
+
+def test_cuda_is_refused_with_a_clear_message(tiny, capsys):
+    assert main(["bench", "--device", "cuda", "--data", str(tiny)]) == 2
+    assert "CPU only until the GPU backend lands" in capsys.readouterr().err

@@ -28,13 +28,18 @@ class Config:
     system: str  # "treenet" or a peer name
     batching: str = ""
     strategy: str = ""
+    batch_size: int | None = None  # None: the protocol's
+    device: str = "cpu"
 
     def command(self, data_dir: Path, peers_dir: Path | None) -> list[str] | str:
         if self.system == "treenet":
             strategy = ["--strategy", self.strategy] if self.batching == "dynamic" else []
+            size = [] if self.batch_size is None else ["--batch-size", str(self.batch_size)]
             return [sys.executable, "-m", "treenet.bench.run", "--task", self.task,
-                    "--batching", self.batching, *strategy, "--mode", self.mode,
-                    "--data", str(data_dir)]
+                    "--batching", self.batching, *strategy, *size, "--mode", self.mode,
+                    "--device", self.device, "--data", str(data_dir)]
+        if self.batch_size not in (None, WORKLOADS[self.task].batch_size):
+            return f"peers run the protocol's batch size ({WORKLOADS[self.task].batch_size})"
         return peer_command(self.system, self.task, self.mode, peers_dir)
 
     @property
@@ -84,20 +89,20 @@ def run_all(configs: list[Config], data_dir: Path, peers_dir: Path | None, repea
 def summarize(config: Config, runs: list[tuple[dict, float]], skipped: str | None,
               threads: int) -> dict[str, Any]:
     summary: dict[str, Any] = {"task": config.task, "mode": config.mode, "system": config.label,
-                               "batching": config.batching or "peer", "threads": threads,
-                               "repeats": len(runs)}
+                               "batching": config.batching or "peer", "device": config.device,
+                               "batch_size": config.batch_size or WORKLOADS[config.task].batch_size,
+                               "threads": threads, "repeats": len(runs)}
     if not runs:
         summary["skipped"] = skipped
         return summary
     speeds = [r["sentences_per_sec"] for r, _ in runs]
     summary.update({
-        "batch_size": WORKLOADS[config.task].batch_size,
         "sentences_per_sec": round(statistics.median(speeds), 1),
         "sentences_per_sec_runs": speeds,
         "peak_mem_mb": round(statistics.median(m for _, m in runs), 1),
     })
     last = runs[-1][0]
-    for key in ("tokens_per_sec", "loss", "launches", "mean_group_size", "kernel_fraction",
+    for key in ("tokens_per_sec", "loss", "padding_fraction", "launches", "mean_group_size",
                 "outside_kernels_fraction"):
         if key in last:
             values = [r[key] for r, _ in runs if r.get(key) is not None]
@@ -108,23 +113,27 @@ def summarize(config: Config, runs: list[tuple[dict, float]], skipped: str | Non
 def table(summaries: list[dict[str, Any]]) -> str:
     """A terminal table: sentences/s (median, range), ratio to the best peer, memory."""
     lines = []
-    for task_mode in dict.fromkeys((s["task"], s["mode"]) for s in summaries):
-        rows = [s for s in summaries if (s["task"], s["mode"]) == task_mode]
+    for key in dict.fromkeys((s["task"], s["mode"], s["batch_size"]) for s in summaries):
+        rows = [s for s in summaries if (s["task"], s["mode"], s["batch_size"]) == key]
         peers = [s["sentences_per_sec"] for s in rows
                  if s["batching"] == "peer" and "sentences_per_sec" in s]
         best = max(peers) if peers else None
-        lines.append(f"{task_mode[0]} {task_mode[1]}")
-        lines.append(f"  {'system':28s} {'sent/s':>8s} {'range':>15s} {'vs best peer':>13s} "
-                     f"{'peak MB':>8s} {'outside kernels':>16s}")
+        lines.append(f"{key[0]} {key[1]}, batch size {key[2]}")
+        lines.append(f"  {'system':26s} {'sent/s':>8s} {'range':>13s} {'vs best peer':>12s} "
+                     f"{'peak MB':>8s} {'padding':>8s} {'group':>6s} {'loss':>10s}")
         for s in rows:
             if "skipped" in s:
-                lines.append(f"  {s['system']:28s} skipped: {s['skipped']}")
+                lines.append(f"  {s['system']:26s} skipped: {s['skipped']}")
                 continue
             runs = s["sentences_per_sec_runs"]
             ratio = f"{s['sentences_per_sec'] / best:.2f}x" if best else "-"
-            outside = s.get("outside_kernels_fraction")
-            lines.append(f"  {s['system']:28s} {s['sentences_per_sec']:8.1f} "
-                         f"{min(runs):7.0f}-{max(runs):<7.0f} {ratio:>13s} "
+            padding = s.get("padding_fraction")
+            group = s.get("mean_group_size")
+            loss = s.get("loss")
+            lines.append(f"  {s['system']:26s} {s['sentences_per_sec']:8.1f} "
+                         f"{min(runs):6.0f}-{max(runs):<6.0f} {ratio:>12s} "
                          f"{s['peak_mem_mb']:8.0f} "
-                         f"{'' if outside is None else f'{outside:.0%}':>16s}")
+                         f"{'' if padding is None else f'{padding:.0%}':>8s} "
+                         f"{'' if group is None else f'{group:.1f}':>6s} "
+                         f"{'' if loss is None else f'{loss:.3f}':>10s}")
     return "\n".join(lines)

@@ -11,67 +11,82 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import treenet as tn
-from treenet.bench import tagger, treelstm
+from treenet.bench import protocol, tagger, treelstm
 
 TASKS = {"treelstm": treelstm, "tagger": tagger}
+WORKLOADS = {"treelstm": protocol.TREELSTM, "tagger": protocol.TAGGER}
 
 
-def run(task: str, batching: str, strategy: str, mode: str, data_dir: Path) -> dict:
+def run(task: str, batching: str, strategy: str, mode: str, data_dir: Path,
+        batch_size: int | None = None) -> dict:
     """Warm up, then time the protocol's batches; returns the measured figures."""
     workload = TASKS[task]
-    step, (warm, timed) = workload.prepare(data_dir, mode)
-    context = (lambda: tn.autobatch(strategy)) if batching == "dynamic" else (
-        lambda: tn.autobatch("none"))
+    if batching not in workload.BATCHINGS:
+        raise ValueError(f"{task} has no batching {batching!r}; use one of {workload.BATCHINGS}")
+    work = WORKLOADS[task]
+    if batch_size is not None:  # a sweep: at least one warm-up batch of that size
+        work = replace(work, batch_size=batch_size, warmup=max(work.warmup, batch_size))
+    step, (warm, timed) = workload.prepare(data_dir, mode, batching, work)
+
+    def context() -> tn.autobatch:
+        return tn.autobatch(strategy if batching == "dynamic" else "none")
+
     for batch in warm:
         step(batch, context())
-    sizes = [workload.count(batch) for batch in timed]
-    sentences = tokens = 0
+    sizes = [workload.count(batch, batching) for batch in timed]
     losses = []
     launches = nodes = 0
-    kernel = flush = backward = 0.0
+    kernel = 0.0
     start = time.perf_counter()
-    for batch, (n_sentences, n_tokens) in zip(timed, sizes, strict=True):
-        batching_context = context()
-        losses.append(step(batch, batching_context))
-        profile = batching_context.profile
-        launches += profile.launches
-        nodes += profile.nodes
-        kernel += profile.kernel_seconds
-        flush += profile.flush_seconds
-        backward += profile.backward_seconds
-        sentences += n_sentences
-        tokens += n_tokens
+    for batch in timed:
+        batch_context = context()
+        losses.append(step(batch, batch_context))
+        launches += batch_context.profile.launches
+        nodes += batch_context.profile.nodes
+        kernel += batch_context.profile.kernel_seconds
     seconds = time.perf_counter() - start
+    sentences, tokens, positions = (sum(column) for column in zip(*sizes, strict=True))
+    dynamic = batching == "dynamic"
     return {
         "system": "treenet", "task": task, "batching": batching,
-        "strategy": strategy if batching == "dynamic" else "none", "mode": mode,
-        "batch_size": len(timed[0]), "sentences": sentences,
+        "strategy": strategy if dynamic else None, "mode": mode, "device": "cpu",
+        "batch_size": work.batch_size, "sentences": sentences,
         "sentences_per_sec": round(sentences / seconds, 2),
         "tokens_per_sec": round(tokens / seconds, 2), "seconds": round(seconds, 3),
+        "padding_fraction": round(1 - tokens / positions, 4),
         "loss": round(sum(losses) / len(losses), 4) if mode == "train" else None,
-        "nodes": nodes or None, "launches": launches or None,
-        "mean_group_size": round(nodes / launches, 2) if launches else None,
-        "kernel_fraction": round(kernel / seconds, 3) if launches else None,
-        "outside_kernels_fraction": round(1 - kernel / seconds, 3) if launches else None,
+        "nodes": nodes if dynamic else None, "launches": launches if dynamic else None,
+        "mean_group_size": round(nodes / launches, 2) if dynamic and launches else None,
+        "outside_kernels_fraction": round(1 - kernel / seconds, 3) if dynamic else None,
         "threads": int(os.environ.get("OMP_NUM_THREADS", "0")) or None,
     }
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--task", choices=sorted(TASKS), default="treelstm")
-    parser.add_argument("--batching", choices=["dynamic", "none"], default="dynamic")
+    parser.add_argument("--batching", default="dynamic",
+                        help="dynamic, none, padded (tagger also padded-sorted)")
     parser.add_argument("--strategy", choices=["agenda", "depth"], default="agenda")
     parser.add_argument("--mode", choices=["train", "infer"], default="train")
+    parser.add_argument("--batch-size", type=int)
+    parser.add_argument("--device", default="cpu")
     parser.add_argument("--data", type=Path, required=True)
     args = parser.parse_args(argv)
-    print(json.dumps(run(args.task, args.batching, args.strategy, args.mode, args.data)),
-          flush=True)
+    if args.device != "cpu":
+        print(f"treenet bench: device {args.device!r} is not supported yet (CPU only until the "
+              "GPU backend lands)", file=sys.stderr)
+        return 2
+    print(json.dumps(run(args.task, args.batching, args.strategy, args.mode, args.data,
+                         args.batch_size)), flush=True)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -1,4 +1,6 @@
-"""Benchmark workload B: BiLSTM tagger on CoNLL-2000 POS, per-sentence model code."""
+"""Benchmark workload B: BiLSTM tagger on CoNLL-2000 POS, per-sentence code (dynamic or one
+sentence at a time) or masks over padded minibatches (in the protocol's order, or with the
+sentences sorted by length into buckets)."""
 
 from __future__ import annotations
 
@@ -11,12 +13,28 @@ import numpy as np
 import treenet as tn
 from treenet.bench import protocol
 from treenet.models import BiLSTMTagger
+from treenet.models.padded import padded_loss, padded_scores
+
+BATCHINGS = ("dynamic", "none", "padded", "padded-sorted")
 
 
-def prepare(data_dir: Path, mode: str) -> tuple[Callable[[list[Any], Any], float], Any]:
-    """A step function over one minibatch (returns its summed loss) and the work to time."""
+def _sorted_buckets(batches: list[list[Any]]) -> list[list[Any]]:
+    """The same sentences, sorted by length and cut into batches of the same sizes."""
+    sentences = sorted((s for batch in batches for s in batch), key=lambda s: len(s[0]))
+    out, start = [], 0
+    for batch in batches:
+        out.append(sentences[start:start + len(batch)])
+        start += len(batch)
+    return out
+
+
+def prepare(data_dir: Path, mode: str, batching: str,
+            work: protocol.Workload) -> tuple[Callable[[list[Any], Any], float], Any]:
+    """A step function over one minibatch (returns its summed loss) and (warm, timed) batches."""
     train, dev, words, tags = protocol.conll2000_pos(data_dir)
-    warm, timed = protocol.split_work(train, dev, protocol.TAGGER, mode)
+    warm, timed = protocol.split_work(train, dev, work, mode)
+    if batching == "padded-sorted":
+        warm, timed = _sorted_buckets(warm), _sorted_buckets(timed)
     tn.manual_seed(protocol.SEED)
     model = BiLSTMTagger(len(words), len(tags), embed_dim=protocol.TAG_EMBED,
                          hidden_size=protocol.TAG_HIDDEN, dropout=0.0, sparse=True)
@@ -24,23 +42,30 @@ def prepare(data_dir: Path, mode: str) -> tuple[Callable[[list[Any], Any], float
     encoded = {id(s): model.example([words.get(w, 0) for w in s[0]],
                                     tag_ids=[tags.get(t, 0) for t in s[1]])
                for batch in warm + timed for s in batch}
+    padded = batching.startswith("padded")
 
-    def train_step(batch: list[Any], batching: Any) -> float:
+    def train_step(batch: list[Any], context: Any) -> float:
         optimizer.zero_grad()
-        with batching:
-            loss = tn.stack([model.loss(encoded[id(s)]) for s in batch]).sum()
+        sentences = [encoded[id(s)] for s in batch]
+        with context:
+            loss = (padded_loss(model, sentences) if padded
+                    else tn.stack([model.loss(s) for s in sentences]).sum())
             loss.backward()
         optimizer.step()
         return loss.item()
 
-    def infer_step(batch: list[Any], batching: Any) -> float:
-        with tn.no_grad(), batching:
-            scores = tn.concatenate([model(encoded[id(s)]) for s in batch])
-        return float(np.asarray(scores).argmax(axis=1).size)
+    def infer_step(batch: list[Any], context: Any) -> float:
+        sentences = [encoded[id(s)] for s in batch]
+        with tn.no_grad(), context:
+            scores = (padded_scores(model, sentences)[0] if padded
+                      else tn.concatenate([model(s) for s in sentences]))
+        return float(np.asarray(scores).argmax(axis=-1).size)
 
     return (train_step if mode == "train" else infer_step), (warm, timed)
 
 
-def count(batch: list[Any]) -> tuple[int, int]:
-    """(sentences, tokens) in a minibatch."""
-    return len(batch), sum(len(sentence[0]) for sentence in batch)
+def count(batch: list[Any], batching: str) -> tuple[int, int, int]:
+    """(sentences, tokens, computed positions): padded batches compute max length x size."""
+    lengths = [len(s[0]) for s in batch]
+    positions = max(lengths) * len(batch) if batching.startswith("padded") else sum(lengths)
+    return len(batch), sum(lengths), positions

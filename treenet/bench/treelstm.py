@@ -1,4 +1,5 @@
-"""Benchmark workload A: Tai et al. binary Tree-LSTM on SST, per-example model code."""
+"""Benchmark workload A: Tai et al. binary Tree-LSTM on SST, per-example model code (dynamic
+or one example at a time) or hand-written level-wise batching (padded)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,16 @@ import numpy as np
 import treenet as tn
 from treenet.bench import protocol
 from treenet.models import ConstituencyTreeLSTM
+from treenet.models.levelwise import levelwise_logits, levelwise_loss
+
+BATCHINGS = ("dynamic", "none", "padded")
 
 
-def prepare(data_dir: Path, mode: str) -> tuple[Callable[[list[Any]], float], Any]:
-    """A step function over one minibatch (returns its summed loss) and the work to time."""
+def prepare(data_dir: Path, mode: str, batching: str,
+            work: protocol.Workload) -> tuple[Callable[[list[Any], Any], float], Any]:
+    """A step function over one minibatch (returns its summed loss) and (warm, timed) batches."""
     train, dev, vocab = protocol.sst(data_dir)
-    warm, timed = protocol.split_work(train, dev, protocol.TREELSTM, mode)
+    warm, timed = protocol.split_work(train, dev, work, mode)
     tn.manual_seed(protocol.SEED)
     model = ConstituencyTreeLSTM(len(vocab), protocol.TREE_EMBED, protocol.TREE_HIDDEN,
                                  protocol.TREE_CLASSES, dropout=0.0, sparse=True)
@@ -24,22 +29,33 @@ def prepare(data_dir: Path, mode: str) -> tuple[Callable[[list[Any]], float], An
     ids = {id(tree): np.array([vocab.get(w, 0) for w in tree.words()])
            for batch in warm + timed for tree in batch}
 
-    def train_step(batch: list[Any], batching: Any) -> float:
+    def loss_of(batch: list[Any]) -> Any:
+        if batching == "padded":
+            return levelwise_loss(model, batch, [ids[id(t)] for t in batch])
+        return tn.stack([model.loss(tree, ids[id(tree)]) for tree in batch]).sum()
+
+    def logits_of(batch: list[Any]) -> Any:
+        if batching == "padded":
+            return levelwise_logits(model, batch, [ids[id(t)] for t in batch])[0]
+        return tn.concatenate([model(tree, ids[id(tree)]) for tree in batch])
+
+    def train_step(batch: list[Any], context: Any) -> float:
         optimizer.zero_grad()
-        with batching:
-            loss = tn.stack([model.loss(tree, ids[id(tree)]) for tree in batch]).sum()
+        with context:
+            loss = loss_of(batch)
             loss.backward()
         optimizer.step()
         return loss.item()
 
-    def infer_step(batch: list[Any], batching: Any) -> float:
-        with tn.no_grad(), batching:
-            logits = tn.concatenate([model(tree, ids[id(tree)]) for tree in batch])
+    def infer_step(batch: list[Any], context: Any) -> float:
+        with tn.no_grad(), context:
+            logits = logits_of(batch)
         return float(logits.numpy().argmax(axis=1).size)
 
     return (train_step if mode == "train" else infer_step), (warm, timed)
 
 
-def count(batch: list[Any]) -> tuple[int, int]:
-    """(sentences, tokens) in a minibatch."""
-    return len(batch), sum(len(tree.leaves()) for tree in batch)
+def count(batch: list[Any], batching: str) -> tuple[int, int, int]:
+    """(sentences, tokens, computed positions) of a minibatch; trees have no padding."""
+    tokens = sum(len(tree.leaves()) for tree in batch)
+    return len(batch), tokens, tokens

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import sys
 from pathlib import Path
 
+from treenet.bench import report
 from treenet.bench.harness import Config, run_all, table
 
 
@@ -18,9 +20,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--task", default="treelstm",
                         help="comma-separated: treelstm, tagger (default treelstm)")
     parser.add_argument("--batching", default="dynamic,none",
-                        help="comma-separated: dynamic, none (default both)")
+                        help="comma-separated: dynamic, none, padded (hand-batched: level-wise "
+                             "trees, masked padded tagger), padded-sorted (tagger, length "
+                             "buckets); default dynamic,none")
     parser.add_argument("--strategy", default="agenda", help="comma-separated: agenda, depth")
     parser.add_argument("--mode", default="train", help="comma-separated: train, infer")
+    parser.add_argument("--batch-size", default="",
+                        help="comma-separated sweep, e.g. 1,8,25,64,256 (default: the "
+                             "protocol's, 25 trees / 32 sentences)")
+    parser.add_argument("--device", default="cpu", help="cpu (cuda arrives with the GPU backend)")
     parser.add_argument("--peers", default="",
                         help="comma-separated peers run in the same session: torch, "
                              "torch-pernode, dynet (their venvs from ../shared/peers)")
@@ -29,11 +37,28 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--data", type=Path, help="corpora folder (default $TREENET_DATA)")
     parser.add_argument("--json", action="store_true", help="one JSON line per configuration")
+    parser.add_argument("--out", type=Path, help="also write bench.md, bench.jsonl and plots here")
     parser.set_defaults(run=run)
 
 
 def _items(text: str) -> list[str]:
     return [item for item in text.split(",") if item]
+
+
+def configurations(args: argparse.Namespace) -> list[Config]:
+    """Every (task, mode, batch size, system) the arguments ask for, peers last."""
+    sizes = [int(n) for n in _items(args.batch_size)] or [None]
+    configs = []
+    for task in _items(args.task):
+        for mode in _items(args.mode):
+            for size in sizes:
+                for batching in _items(args.batching):
+                    strategies = _items(args.strategy) if batching == "dynamic" else [""]
+                    configs += [Config(task, mode, "treenet", batching, s, size, args.device)
+                                for s in strategies]
+                configs += [Config(task, mode, peer, batch_size=size, device=args.device)
+                            for peer in _items(args.peers)]
+    return configs
 
 
 def run(args: argparse.Namespace) -> int:
@@ -43,18 +68,18 @@ def run(args: argparse.Namespace) -> int:
         print("treenet bench: no data folder; pass --data DIR or set TREENET_DATA",
               file=sys.stderr)
         return 2
-    configs = []
-    for task in _items(args.task):
-        for mode in _items(args.mode):
-            for batching in _items(args.batching):
-                strategies = _items(args.strategy) if batching == "dynamic" else ["none"]
-                configs += [Config(task, mode, "treenet", batching, s) for s in strategies]
-            configs += [Config(task, mode, peer) for peer in _items(args.peers)]
-    summaries = run_all(configs, data_dir, args.peers_dir, args.repeat, args.threads,
-                        log=lambda line: print(line, file=sys.stderr))
+    if args.device != "cpu":
+        print(f"treenet bench: device {args.device!r} is not supported yet (CPU only until "
+              "the GPU backend lands)", file=sys.stderr)
+        return 2
+    summaries = run_all(configurations(args), data_dir, args.peers_dir, args.repeat,
+                        args.threads, log=lambda line: print(line, file=sys.stderr))
     if args.json:
         for summary in summaries:
             print(json.dumps(summary))
     else:
         print(table(summaries))
+    if args.out:
+        command = "treenet bench " + " ".join(shlex.quote(a) for a in sys.argv[2:])
+        report.write(summaries, args.out, command)
     return 0
