@@ -14,9 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from treenet.bench.peers import peer_command
-from treenet.bench.protocol import TAGGER, TREELSTM
-
-WORKLOADS = {"treelstm": TREELSTM, "tagger": TAGGER}
+from treenet.bench.run import TASKS, WORKLOADS
 
 
 @dataclass(frozen=True)
@@ -33,6 +31,8 @@ class Config:
 
     def command(self, data_dir: Path, peers_dir: Path | None) -> list[str] | str:
         if self.system == "treenet":
+            if self.batching not in TASKS[self.task].BATCHINGS:
+                return f"no {self.batching} batching for {self.task}"
             strategy = ["--strategy", self.strategy] if self.batching == "dynamic" else []
             size = [] if self.batch_size is None else ["--batch-size", str(self.batch_size)]
             return [sys.executable, "-m", "treenet.bench.run", "--task", self.task,
