@@ -164,8 +164,8 @@ def parse_text(text: str, nlp: Language | str | None = None, *, binary: bool = F
     """Parse raw text into one tree per sentence: dependency trees (for child-sum models)
     or, with ``binary``, binary trees (for constituency models).
 
-    ``nlp`` is a loaded spaCy pipeline or the name of one (default ``en_core_web_sm``,
-    loaded with ``load_pipeline``); pass a loaded one when parsing many texts.
+    ``nlp`` is a loaded spaCy pipeline or the name of one (default: the first installed of
+    ``FALLBACK_PIPELINES``, see ``load_pipeline``); pass a loaded one when parsing many texts.
     """
     if nlp is None or isinstance(nlp, str):
         nlp = load_pipeline(nlp)
