@@ -11,13 +11,16 @@ settings.register_profile("dev", deadline=None, max_examples=60)
 settings.load_profile("ci" if os.environ.get("CI") else os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
-@pytest.fixture
+# Read once at import, so tests that clear TREENET_DATA to isolate themselves still get it.
+_SHARED = os.environ.get("TREENET_DATA")
+
+
+@pytest.fixture(scope="session")
 def data_dir() -> Path:
     """The shared corpora folder from TREENET_DATA; skips the test when it is not set up."""
-    root = os.environ.get("TREENET_DATA")
-    if not root:
+    if not _SHARED:
         pytest.skip("TREENET_DATA is not set (point it at the shared corpora to run this test)")
-    path = Path(root)
+    path = Path(_SHARED)
     if not path.is_dir():
-        pytest.skip(f"TREENET_DATA={root} is not a directory")
+        pytest.skip(f"TREENET_DATA={_SHARED} is not a directory")
     return path
