@@ -12,6 +12,7 @@ from treenet.models import (
     train_sentiment,
     train_tagger,
 )
+from treenet.models.tagging import tagger_job
 from treenet.models.train import sample, summed
 
 
@@ -121,3 +122,35 @@ def test_train_tagger_pos_scores_accuracy(tiny_conll):
                                         embed_dim=6, hidden_size=5, chars=False, epochs=1))
     assert trained.history.metric == "accuracy" and set(trained.metrics) == {"accuracy"}
     assert trained.model_args["penalty"] is None and trained.model.chars is None
+
+
+def test_fit_resumes_an_interrupted_run_exactly(tiny_conll, tmp_path):
+    """Interrupted by a callback mid-epoch, saved with treenet.save, resumed: the same losses,
+    metrics and weights as a run never stopped (Adam, a decaying schedule, dropout, CRF)."""
+    train, dev = tiny_conll
+    config = TaggerConfig(corpus="files", train_path=str(train), dev_path=str(dev), column=2,
+                          vectors="none", embed_dim=6, hidden_size=5, char_filters=4,
+                          epochs=3, batch_size=2, patience=None, dropout=0.3)
+    whole = tagger_job(config).run()
+    path = tmp_path / "last.safetensors"
+
+    def stop_at(epoch, step):
+        def callback(event):
+            if (event.kind, event.epoch, event.step) == ("batch", epoch, step):
+                raise KeyboardInterrupt
+        return callback
+
+    job = tagger_job(config)
+    with pytest.raises(KeyboardInterrupt):
+        job.run(stop_at(2, 2), checkpoint=lambda state: tn.save(state, path))
+    assert tn.load(path).state["position"]["step"] == 2
+    resumed = tagger_job(config).run(checkpoint=lambda state: None,
+                                     resume=tn.load(path).state)
+    def outcome(history):
+        return [(e.epoch, e.train_loss, e.dev, e.best) for e in history.epochs]
+
+    assert outcome(resumed.history) == outcome(whole.history)
+    assert resumed.history.best_epoch == whole.history.best_epoch
+    for (name, p), q in zip(resumed.model.named_parameters(), whole.model.parameters(),
+                            strict=True):
+        np.testing.assert_array_equal(p.numpy(), q.numpy(), err_msg=name)

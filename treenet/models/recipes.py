@@ -47,14 +47,7 @@ def _value(text: str) -> Any:
 
 def _print_epoch(event: Event) -> None:
     if event.kind == "epoch":
-        record = event.record
-        scores = ", ".join(f"{k} {v:.2f}" for k, v in record.dev.items() if "/" not in k)
-        profile = record.batching
-        group = (f", {profile['nodes'] / profile['launches']:.0f} nodes/launch"
-                 if profile.get("launches") else "")
-        print(f"epoch {record.epoch:2d}  loss {record.train_loss:8.3f}  dev: {scores}  "
-              f"({record.seconds:.0f}s{group} + eval {record.eval_seconds:.0f}s)"
-              f"{'  *' if record.best else ''}", flush=True)
+        print(event.record.summary(), flush=True)
 
 
 def run_recipe(name: str, out: str | Path | None = None,

@@ -20,7 +20,15 @@ from treenet.data.sst import SST_NUM_CLASSES, load_sst
 from treenet.data.tree import Tree
 from treenet.data.vectors import embedding_matrix
 from treenet.models.metrics import sentiment_scores
-from treenet.models.train import Event, Trained, eval_outputs, fit, sample, summed
+from treenet.models.train import (
+    Event,
+    Job,
+    Trained,
+    eval_outputs,
+    fit_options,
+    sample,
+    summed,
+)
 from treenet.models.tree_lstm import (
     ChildSumTreeLSTM,
     ConstituencyTreeLSTM,
@@ -35,6 +43,9 @@ from treenet.tensor.random import manual_seed
 MODELS: dict[str, type[TreeSentiment]] = {"constituency": ConstituencyTreeLSTM,
                                           "childsum": ChildSumTreeLSTM}
 Example = tuple[Tree, np.ndarray]
+LABELS = {SST_NUM_CLASSES: ("very negative", "negative", "neutral", "positive", "very positive"),
+          2: ("negative", "positive")}
+"""Class names by number of classes: SST's five, or the binary view's two."""
 
 
 @dataclass
@@ -42,7 +53,8 @@ class SentimentConfig:
     """Settings of a sentiment run (defaults: Tai et al.'s recipe; see the module docstring).
 
     embed_dim applies only without vectors (else the vectors' dimension); limit keeps a random
-    `limit` train and dev trees (for smoke runs); max_seconds bounds the training time.
+    `limit` train and dev trees (for smoke runs); max_seconds bounds the training time; device:
+    ``"cpu"`` or ``"cuda"``.
     """
 
     model: str = "constituency"
@@ -65,6 +77,7 @@ class SentimentConfig:
     min_freq: int = 1
     lower: bool = False
     limit: int | None = None
+    device: str = "cpu"
 
 
 def build_model(args: dict[str, Any], embeddings: np.ndarray | None = None) -> TreeSentiment:
@@ -73,17 +86,34 @@ def build_model(args: dict[str, Any], embeddings: np.ndarray | None = None) -> T
     return MODELS[args.pop("model")](**args, embeddings=embeddings)
 
 
+def _node_logits(model: TreeSentiment, examples: Sequence[Example], batching: str,
+                 strategy: str) -> list[np.ndarray]:
+    return eval_outputs(lambda example: model(*example), examples, batching=batching,
+                        strategy=strategy)
+
+
 def predict_labels(model: TreeSentiment, examples: Sequence[Example], *,
                    batching: str = "dynamic", strategy: str = "agenda") -> list[np.ndarray]:
     """Predicted class of every node of each tree, in post-order (root last)."""
-    logits = eval_outputs(lambda example: model(*example), examples, batching=batching,
-                          strategy=strategy)
-    return [scores.argmax(axis=1) for scores in logits]
+    return [scores.argmax(axis=1) for scores in _node_logits(model, examples, batching,
+                                                               strategy)]
 
 
-def train_sentiment(config: SentimentConfig,
-                    callback: Callable[[Event], None] | None = None) -> Trained:
-    """Train on SST train, select on SST dev (root accuracy); see `treenet.models.train.fit`."""
+def predict_probabilities(model: TreeSentiment, examples: Sequence[Example], *,
+                          batching: str = "dynamic",
+                          strategy: str = "agenda") -> list[np.ndarray]:
+    """Class probabilities of every node of each tree, (nodes, classes) in post-order."""
+    return [_softmax(scores) for scores in _node_logits(model, examples, batching, strategy)]
+
+
+def _softmax(scores: np.ndarray) -> np.ndarray:
+    exp = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    return exp / exp.sum(axis=-1, keepdims=True)
+
+
+def sentiment_job(config: SentimentConfig) -> Job:
+    """Load SST train and dev, build the vocabulary, the model on `config.device` and its
+    optimizers: everything ready to train (`Job.run`)."""
     if config.model not in MODELS or config.batching == "padded":
         raise ValueError(f"model must be one of {tuple(MODELS)} and batching 'dynamic' or "
                          f"'none', got {config.model!r} and {config.batching!r}")
@@ -99,7 +129,7 @@ def train_sentiment(config: SentimentConfig,
             "dropout": config.dropout}
     manual_seed(config.seed)
     model = build_model(args, embeddings=None if vectors is None else embedding_matrix(
-        vocab, vectors, seed=config.seed))
+        vocab, vectors, seed=config.seed)).to(config.device)
     embedding = model.embed.weight
     network = [p for p in model.parameters() if p is not embedding]
     optimizers = [Adagrad(network, lr=config.lr, weight_decay=config.weight_decay),
@@ -113,9 +143,12 @@ def train_sentiment(config: SentimentConfig,
                                                      batching=config.batching,
                                                      strategy=config.strategy))
 
-    history = fit(model, optimizers, train_examples, summed(lambda ex: model.loss(*ex)),
-                  evaluate, metric="root_accuracy", epochs=config.epochs,
-                  batch_size=config.batch_size, batching=config.batching,
-                  strategy=config.strategy, patience=config.patience, seed=config.seed,
-                  max_seconds=config.max_seconds, callback=callback)
-    return Trained("sentiment", model, args, {"words": vocab}, asdict(config), history, used)
+    return Job("sentiment", model, args, {"words": vocab}, asdict(config), used, optimizers,
+               [], train_examples, summed(lambda example: model.loss(*example)), evaluate,
+               fit_options(config, "root_accuracy"))
+
+
+def train_sentiment(config: SentimentConfig,
+                    callback: Callable[[Event], None] | None = None) -> Trained:
+    """Train on SST train, select on SST dev (root accuracy); see `treenet.models.train.fit`."""
+    return sentiment_job(config).run(callback)

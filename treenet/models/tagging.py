@@ -18,7 +18,15 @@ from treenet.models.crf import allows, bio_penalty, is_bio
 from treenet.models.metrics import tagging_scores
 from treenet.models.padded import padded_loss, padded_predict
 from treenet.models.tagger import BiLSTMTagger, TaggedIds
-from treenet.models.train import Event, Trained, eval_outputs, fit, sample, summed
+from treenet.models.train import (
+    Event,
+    Job,
+    Trained,
+    eval_outputs,
+    fit_options,
+    sample,
+    summed,
+)
 from treenet.models.vectors import load_vectors, word_vocab
 from treenet.optim import SGD, Adam, ExponentialLR
 from treenet.tensor.random import manual_seed
@@ -53,13 +61,21 @@ def read_tagged(path: str | Path, column: int | str) -> list[Sentence]:
     return [(words, tags) for words, tags in read_conll(path, [0, column])]
 
 
-def _corpus_files(corpus: str, data_dir: str | None) -> tuple[Path, Path, int | str]:
+def corpus_files(corpus: str, data_dir: str | None) -> tuple[Path, Path]:
+    """The train and dev files of corpus `corpus` under `data_dir` (default: TREENET_DATA);
+    raises DatasetNotFoundError saying where they were looked for."""
     spec = CORPORA[corpus]
     root = data_dir or os.environ.get("TREENET_DATA")
     if root is None:
-        raise DatasetNotFoundError(f"{corpus}: no data folder; pass data_dir or set "
+        raise DatasetNotFoundError(f"{corpus}: no data folder; pass data_dir (--data DIR) or set "
                                    "TREENET_DATA to the folder holding the corpora")
-    return Path(root) / spec.train, Path(root) / spec.dev, spec.column
+    files = Path(root) / spec.train, Path(root) / spec.dev
+    for path in files:
+        if not path.is_file():
+            raise DatasetNotFoundError(
+                f"{corpus}: {path} not found; pass data_dir (--data DIR) or set TREENET_DATA to "
+                f"a folder holding {spec.train} and {spec.dev}")
+    return files
 
 
 @dataclass
@@ -72,7 +88,7 @@ class TaggerConfig:
     to them; optimizer ``"adam"`` or ``"sgd"`` at `lr`, times `lr_decay` after each epoch;
     batching ``"dynamic"``, ``"none"`` or ``"padded"``; limit keeps a random `limit` train and
     dev sentences (smoke runs); words seen fewer than `min_freq` times and without a vector
-    map to `<unk>`.
+    map to `<unk>`; device: ``"cpu"`` or ``"cuda"``.
     """
 
     corpus: str = "conll2000-chunk"
@@ -103,6 +119,7 @@ class TaggerConfig:
     min_freq: int = 2
     lower: bool = True
     limit: int | None = None
+    device: str = "cpu"
 
 
 def build_model(args: dict[str, Any], tags: Sequence[str],
@@ -139,16 +156,18 @@ def predict_tags(model: BiLSTMTagger, examples: Sequence[TaggedIds], *,
     return [model.decode(s) for s in scores]
 
 
-def train_tagger(config: TaggerConfig,
-                 callback: Callable[[Event], None] | None = None) -> Trained:
-    """Train on the corpus' train split and select on dev (span F1 for BIO tags, else token
-    accuracy); see `treenet.models.train.fit`."""
-    if config.corpus == "files":
-        files = (config.train_path, config.dev_path, config.column)
-    else:
-        files = _corpus_files(config.corpus, config.data_dir)
-    train, dev = (sample(read_tagged(path, files[2]), config.limit, config.seed)
-                  for path in files[:2])
+def tag_column(config: TaggerConfig) -> int | str:
+    """The column holding the tags in the files `config` reads."""
+    return config.column if config.corpus == "files" else CORPORA[config.corpus].column
+
+
+def tagger_job(config: TaggerConfig) -> Job:
+    """Read the corpus, build the vocabularies, the model on `config.device`, its optimizer and
+    schedule: everything ready to train (`Job.run`)."""
+    files = ((config.train_path, config.dev_path) if config.corpus == "files"
+             else corpus_files(config.corpus, config.data_dir))
+    train, dev = (sample(read_tagged(path, tag_column(config)), config.limit, config.seed)
+                  for path in files)
     vectors, used = load_vectors(config.vectors)
     vocabs = {"words": word_vocab([w for w, _ in train], [w for w, _ in dev], vectors,
                                   min_freq=config.min_freq, lower=config.lower),
@@ -168,7 +187,7 @@ def train_tagger(config: TaggerConfig,
             "penalty": "bio" if constrain else None}
     manual_seed(config.seed)
     model = build_model(args, tags, None if vectors is None else embedding_matrix(
-        vocabs["words"], vectors, seed=config.seed))
+        vocabs["words"], vectors, seed=config.seed)).to(config.device)
     optimizer = (Adam if config.optimizer == "adam" else SGD)(model.parameters(), lr=config.lr)
     schedule = ExponentialLR(optimizer, gamma=config.lr_decay)
     train_examples = [encode(model, w, vocabs, t) for w, t in train]
@@ -182,10 +201,13 @@ def train_tagger(config: TaggerConfig,
 
     batch_loss = ((lambda batch: padded_loss(model, batch)) if config.batching == "padded"
                   else summed(model.loss))
-    history = fit(model, [optimizer], train_examples, batch_loss, evaluate,
-                  metric="f1" if spans else "accuracy", epochs=config.epochs,
-                  batch_size=config.batch_size, batching=config.batching,
-                  strategy=config.strategy, patience=config.patience, seed=config.seed,
-                  clip=config.clip, max_seconds=config.max_seconds, length=len,
-                  schedulers=[schedule], callback=callback)
-    return Trained("tagging", model, args, vocabs, asdict(config), history, used)
+    return Job("tagging", model, args, vocabs, asdict(config), used, [optimizer], [schedule],
+               train_examples, batch_loss, evaluate,
+               fit_options(config, "f1" if spans else "accuracy", clip=config.clip, length=len))
+
+
+def train_tagger(config: TaggerConfig,
+                 callback: Callable[[Event], None] | None = None) -> Trained:
+    """Train on the corpus' train split and select on dev (span F1 for BIO tags, else token
+    accuracy); see `treenet.models.train.fit`."""
+    return tagger_job(config).run(callback)
