@@ -24,3 +24,27 @@ def data_dir() -> Path:
     if not path.is_dir():
         pytest.skip(f"TREENET_DATA={_SHARED} is not a directory")
     return path
+
+
+CONLL_SAMPLE = """He PRP B-NP
+reckons VBZ B-VP
+the DT B-NP
+deficit NN I-NP
+. . O
+
+Rockwell NNP B-NP
+said VBD B-VP
+the DT B-NP
+agreement NN I-NP
+
+It PRP B-NP
+is VBZ B-VP
+expected VBN I-VP
+. . O
+"""
+
+
+@pytest.fixture(scope="session")
+def conll_sample() -> str:
+    """Three CoNLL-2000-format sentences (word POS chunk), for tiny training files."""
+    return CONLL_SAMPLE

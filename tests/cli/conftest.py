@@ -22,24 +22,6 @@ def sst_trees(count: int, offset: int = 0) -> list[str]:
     return trees
 
 
-CONLL = """He PRP B-NP
-reckons VBZ B-VP
-the DT B-NP
-deficit NN I-NP
-. . O
-
-Rockwell NNP B-NP
-said VBD B-VP
-the DT B-NP
-agreement NN I-NP
-
-It PRP B-NP
-is VBZ B-VP
-expected VBN I-VP
-. . O
-"""
-
-
 def write_sst(folder: Path) -> Path:
     """A data folder whose sst/ holds 30 train and 10 dev trees."""
     (folder / "sst").mkdir(parents=True)
@@ -75,11 +57,11 @@ def sst_run(sst_data, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def conll_files(tmp_path_factory) -> tuple[Path, Path]:
+def conll_files(tmp_path_factory, conll_sample) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("conll")
     train, dev = folder / "train.txt", folder / "dev.txt"
-    train.write_text(CONLL * 3)
-    dev.write_text(CONLL)
+    train.write_text(conll_sample * 3)
+    dev.write_text(conll_sample)
     return train, dev
 
 

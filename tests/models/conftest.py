@@ -55,23 +55,6 @@ SST_TREES = ["(3 (2 a) (4 good))", "(1 (2 not) (3 (2 a) (4 good)))",
              "(2 (2 a) (2 (2 movie) (2 (2 not) (1 (2 very) (3 good)))))", "(1 bad)",
              "(3 (3 (2 the) (3 fun)) (2 movie))", "(0 (0 awful) (2 (2 the) (2 film)))"]
 
-CONLL = """He PRP B-NP
-reckons VBZ B-VP
-the DT B-NP
-deficit NN I-NP
-. . O
-
-Rockwell NNP B-NP
-said VBD B-VP
-the DT B-NP
-agreement NN I-NP
-
-It PRP B-NP
-is VBZ B-VP
-expected VBN I-VP
-. . O
-"""
-
 
 @pytest.fixture
 def tiny_sst(tmp_path):
@@ -84,9 +67,9 @@ def tiny_sst(tmp_path):
 
 
 @pytest.fixture
-def tiny_conll(tmp_path):
+def tiny_conll(tmp_path, conll_sample):
     """Paths of tiny CoNLL-2000-format train and dev files (word POS chunk)."""
     train, dev = tmp_path / "train.txt", tmp_path / "dev.txt"
-    train.write_text(CONLL * 2)
-    dev.write_text(CONLL)
+    train.write_text(conll_sample * 2)
+    dev.write_text(conll_sample)
     return train, dev
