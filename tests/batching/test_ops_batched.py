@@ -116,3 +116,22 @@ def test_reading_a_value_mid_graph_computes_only_what_it_needs_and_keeps_gradien
     eager_W = tn.tensor(np.eye(3) * 0.5, requires_grad=True)
     tn.stack([tn.tanh(tn.tanh(x @ eager_W) @ eager_W).sum() for x in xs]).sum().backward()
     np.testing.assert_allclose(W.grad.numpy(), eager_W.grad.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("strategy", ["agenda", "none"])
+def test_the_cyclic_collector_is_paused_inside_the_block_and_restored(strategy):
+    import gc
+
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError, match="inside"):
+        with tn.autobatch(strategy):
+            assert not gc.isenabled()
+            raise RuntimeError("an error inside the block")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with tn.autobatch(strategy):
+            pass
+        assert not gc.isenabled()  # a caller's choice is kept
+    finally:
+        gc.enable()
