@@ -20,14 +20,13 @@ SINGLE = "single"
 class Plan:
     """A call's batching mode, its signature key, and which argument positions are batched."""
 
-    __slots__ = ("mode", "key", "batched", "shared", "reason")
+    __slots__ = ("mode", "key", "batched", "reason")
 
     def __init__(self, mode: str, key: Any, batched: tuple[int, ...] = (),
-                 shared: tuple[int, ...] = (), reason: str = "") -> None:
+                 reason: str = "") -> None:
         self.mode = mode
         self.key = key
         self.batched = batched
-        self.shared = shared
         self.reason = reason  # why a SINGLE call runs alone
 
 
@@ -85,7 +84,7 @@ def plan_call(op: Op, inputs: tuple[Any, ...], params: dict[str, Any]) -> Plan:
         return Plan(SINGLE, None, reason="argument shapes fit no batched form")
     for shape, dtype in shapes:
         signature.append((shape[1:] if mode == ROWS else shape, dtype))
-    return Plan(mode, (op, mode, key_params, tuple(signature)), tuple(batched), shared)
+    return Plan(mode, (op, mode, key_params, tuple(signature)), tuple(batched))
 
 
 def _mode(kind: str, row_ndim: int, shapes: list[Any], shared: list[Any]) -> str:

@@ -39,16 +39,6 @@ class Profile:
         """Flush and backward time outside the kernels (grouping, gathering, routing)."""
         return self.flush_seconds + self.backward_seconds - self.kernel_seconds
 
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "nodes": self.nodes, "launches": self.launches,
-            "backward_launches": self.backward_launches,
-            "mean_group_size": round(self.mean_group_size, 3),
-            "kernel_seconds": round(self.kernel_seconds, 6),
-            "scheduling_seconds": round(self.scheduling_seconds, 6),
-            "unbatched": {f"{op}: {why}": n for (op, why), n in self.unbatched.items()},
-        }
-
     def table(self) -> str:
         """A per-op table: nodes, launches, mean group size; then unbatched calls and times."""
         lines = [f"{'op':24s} {'nodes':>8s} {'launches':>9s} {'mean group':>11s}"]
