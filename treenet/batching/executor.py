@@ -39,8 +39,50 @@ def slice_of(buffer: Any, start: int, stop: int, squeeze: bool) -> Any:
     return buffer[start, ...] if squeeze else buffer[start:stop]
 
 
+class Partial:
+    """A gradient buffer this backward pass owns and adds into in place (the rows of row
+    views land in their base's buffer)."""
+
+    __slots__ = ("array",)
+
+    def __init__(self, array: Any) -> None:
+        self.array = array
+
+
 def array_of(item: Any) -> Any:
-    return item.value() if isinstance(item, Located) else item
+    kind = type(item)
+    if kind is Located:
+        return item.value()
+    return item.array if kind is Partial else item
+
+
+def add_grad(grads: dict[Any, list[Any]], node: Any, index: int, g: Any) -> None:
+    """grads[node][index] += g, where g is an array or Located rows of a gradient buffer; a
+    row view's gradient goes into its rows of the base node's gradient."""
+    if node.is_view:
+        base = node.base
+        entry = grads.get(base)
+        if entry is None:
+            entry = grads[base] = [None] * base.op.outputs
+        previous = entry[index]
+        if type(previous) is not Partial:
+            shape, dtype = base.avals[index]
+            buffer = base.backend.xp.zeros(shape, dtype)
+            if previous is not None:
+                buffer += array_of(previous)
+            previous = entry[index] = Partial(buffer)
+        previous.array[node.key] += array_of(g)
+        return
+    entry = grads.get(node)
+    if entry is None:
+        entry = grads[node] = [None] * node.op.outputs
+    previous = entry[index]
+    if previous is None:
+        entry[index] = g
+    elif type(previous) is Partial:
+        previous.array += array_of(g)
+    else:
+        entry[index] = array_of(previous) + array_of(g)
 
 
 def gather(xp: Any, items: list[Any], mode: str) -> Any:
@@ -68,7 +110,7 @@ def gather_inputs(xp: Any, xs: list[Any], mode: str) -> Any:
     first = xs[0]
     node = getattr(first, "_node", None)
     group = getattr(node, "group", None)
-    if group is not None and group.mode != SINGLE:
+    if group is not None and group.mode != SINGLE and node.start >= 0:  # not a row view
         index = first._index
         end = node.stop
         for x in xs[1:]:
@@ -199,8 +241,4 @@ class Group:
             if getattr(producer, "recorder", None) is not owner:
                 route(x, gx, piece)
                 continue
-            entry = grads.get(producer)
-            if entry is None:
-                entry = grads[producer] = [None] * producer.op.outputs
-            previous = entry[x._index]
-            entry[x._index] = piece if previous is None else array_of(previous) + piece.value()
+            add_grad(grads, producer, x._index, piece)

@@ -13,6 +13,7 @@ class Profile:
     nodes: int = 0
     launches: int = 0
     backward_launches: int = 0
+    row_views: int = 0  # t[i] / t[a:b] of pending outputs, recorded without a node
     kernel_seconds: float = 0.0
     flush_seconds: float = 0.0
     backward_seconds: float = 0.0
@@ -47,6 +48,8 @@ class Profile:
                          f"{self.group_size(op):11.1f}")
         lines.append(f"{'total':24s} {self.nodes:8d} {self.launches:9d} "
                      f"{self.mean_group_size:11.1f}")
+        if self.row_views:
+            lines.append(f"row views (no node): {self.row_views}")
         for (op, why), n in self.unbatched.most_common():
             lines.append(f"unbatched: {n} x {op} ({why})")
         slowest = ", ".join(f"{name} {seconds * 1e3:.1f}"

@@ -12,10 +12,11 @@ from treenet.autograd.engine import MODE, GraphFreedError, Node, ShapeError, unb
 from treenet.autograd.op import Op
 from treenet.autograd.sparse import LAZY_GRADS, LowRankGrad
 from treenet.autograd.where import user_location
-from treenet.batching.executor import Group, Located, array_of, slice_of
+from treenet.batching.executor import Group, Located, add_grad, array_of, slice_of
 from treenet.batching.plan import SINGLE, STACK, plan_call
 from treenet.batching.profile import Profile
 from treenet.batching.scheduler import get_strategy
+from treenet.ops.indexing import GETITEM
 from treenet.tensor.backend import BACKEND_BY_ARRAY_TYPE, DeviceError
 from treenet.tensor.tensor import Tensor
 
@@ -25,6 +26,7 @@ class PendingNode(Node):
 
     __slots__ = ("recorder", "avals", "plan", "depth", "group", "start", "stop",
                  "requires_grad", "backend", "producers", "waiting", "consumers")
+    is_view = False
 
     def value(self, index: int) -> Any:
         """The output array `index`, computing it (and only what it needs) first."""
@@ -38,6 +40,70 @@ class PendingNode(Node):
     def pending_inputs(self) -> list[PendingNode]:
         """Producers of this node's inputs that are not computed yet."""
         return [p for p in self.producers if p.group is None]
+
+
+class RowView(PendingNode):
+    """`t[i]` or `t[a:b]` (rows of axis 0) of a pending output, recorded without a node of its
+    own: no kernel, no group, no scheduling. Consumers depend on the base node, the value is
+    a view of the base's rows, and gradients are added into those rows of the base's.
+
+    So per-example code can run one call over all rows of an example (embed every word of a
+    sentence, compute every leaf of a tree) and hand single rows on at no per-row cost.
+    `op` is the base's op (gradient slots follow its outputs); `key` the int or slice.
+    """
+
+    __slots__ = ("base", "key")
+    is_view = True
+
+    def __init__(self, base: PendingNode, index: int, key: Any, aval: Any,
+                 requires_grad: bool, base_tensor: Tensor) -> None:
+        # Node's fields set directly: a view is made per row, so this is a hot path
+        self.op = base.op
+        self.inputs = (base_tensor,)
+        self.arrays = self.out = None
+        self.params = {"index": (key,)}
+        self.seq = next(engine._sequence)
+        self.where = None
+        self.base = base
+        self.key = key
+        self.recorder = base.recorder
+        avals = base.avals
+        self.avals = (aval,) if len(avals) == 1 else avals[:index] + (aval,) + avals[index + 1:]
+        self.depth = base.depth
+        self.backend = base.backend
+        self.producers = [base]
+        self.requires_grad = requires_grad
+
+    @property
+    def group(self) -> Group | None:
+        return self.base.group
+
+    @property
+    def start(self) -> int:
+        return -1  # never adjacent to a group's rows: consumers gather a view's value
+
+    @property
+    def stop(self) -> int:
+        return -1
+
+    def value(self, index: int) -> Any:
+        return self.base.value(index)[self.key]
+
+
+def _row_key(index: tuple[Any, ...], aval: Any) -> tuple[Any, Any] | None:
+    """(normalized key, view aval) when `index` picks rows of axis 0 (an in-range int, or a
+    non-empty slice with step 1), else None."""
+    shape, dtype = aval
+    if len(index) != 1 or not shape:
+        return None
+    key, n = index[0], shape[0]
+    if isinstance(key, int | np.integer) and not isinstance(key, bool):
+        return (int(key) % n, (shape[1:], dtype)) if -n <= key < n else None
+    if isinstance(key, slice):
+        start, stop, step = key.indices(n)
+        if step == 1 and stop > start:
+            return slice(start, stop), ((stop - start,) + shape[1:], dtype)
+    return None
 
 
 def _output_avals(op: Op, inputs: tuple[Any, ...], params: dict[str, Any]) -> tuple[Any, ...]:
@@ -85,6 +151,10 @@ class Recorder:
     def record(self, op: Op, inputs: tuple[Any, ...], params: dict[str, Any]) -> Any:
         if op.infer is None:  # a user op without shape inference runs now
             return self._run_now(op, inputs, params)
+        if op is GETITEM:
+            view = self._row_view(inputs[0], params["index"])
+            if view is not None:
+                return view
         backend = None
         needs_grad = False
         depth = 0
@@ -101,6 +171,8 @@ class Recorder:
                 else:
                     b = BACKEND_BY_ARRAY_TYPE[type(data)]
                     shape, dtype = data.shape, data.dtype
+                if type(node) is RowView:
+                    node = node.base  # rows of a pending output: depend on its node
                 if type(node) is PendingNode and node.recorder is self:
                     producers.append(node)
                     if node.group is None and node.depth > depth:
@@ -142,6 +214,21 @@ class Recorder:
         return tuple(Tensor(None, requires_grad and dtype.kind == "f", node, i)
                      for i, (_, dtype) in enumerate(avals))
 
+    def _row_view(self, x: Any, index: tuple[Any, ...]) -> Tensor | None:
+        """Rows of a pending output of this block as a RowView tensor, or None (then getitem
+        is recorded as an op)."""
+        node = getattr(x, "_node", None)
+        if type(node) is not PendingNode or node.recorder is not self or node.inputs is None:
+            return None
+        picked = _row_key(index, node.avals[x._index])
+        if picked is None:
+            return None
+        key, aval = picked
+        requires_grad = x.requires_grad and MODE.grad_enabled
+        view = RowView(node, x._index, key, aval, requires_grad, x)
+        self.profile.row_views += 1
+        return Tensor(None, requires_grad, view, x._index)
+
     def _run_now(self, op: Op, inputs: tuple[Any, ...], params: dict[str, Any]) -> Any:
         self.profile.unbatched[(op.name, "no shape inference: ran at the call")] += 1
         MODE.recorder = None
@@ -179,6 +266,10 @@ class Recorder:
         stack = [t for t in targets if t.group is None]
         while stack:
             node = stack.pop()
+            if node.is_view:
+                node = node.base
+                if node.group is not None:
+                    continue
             if node in seen:
                 continue
             seen.add(node)
@@ -198,8 +289,11 @@ class Recorder:
         uncomputed = [n for n in reachable if n.group is None]
         if uncomputed:
             self.flush(uncomputed)
-        slots: dict[PendingNode, list[Any]] = {
-            node: (list(g) if node.op.outputs != 1 else [g]) for node, g in grads.items()}
+        slots: dict[PendingNode, list[Any]] = {}
+        for node, g in grads.items():
+            for index, part in enumerate(list(g) if node.op.outputs != 1 else [g]):
+                if part is not None:
+                    add_grad(slots, node, index, part)
         outside: dict[Any, Any] = {}
         xp = roots[0].backend.xp
         profile = self.profile
@@ -215,12 +309,8 @@ class Recorder:
                 if gx.shape != target:
                     gx = unbroadcast(xp, gx, target)
             g = gx if piece is None else piece
-            if type(node) is PendingNode and node.recorder is self:
-                entry = slots.get(node)
-                if entry is None:
-                    entry = slots[node] = [None] * node.op.outputs
-                previous = entry[x._index]
-                entry[x._index] = g if previous is None else array_of(previous) + array_of(g)
+            if isinstance(node, PendingNode) and node.recorder is self:
+                add_grad(slots, node, x._index, g)
                 return
             g = _as_dtype(array_of(g), x.dtype)
             if node is None:
@@ -238,6 +328,8 @@ class Recorder:
         if not retain_graph:
             for node in reachable:
                 node.inputs = None
+                if node.is_view:
+                    continue
                 group = node.group
                 group.live -= 1
                 if group.live == 0:  # drop what only backward needed (and the node cycle)

@@ -68,14 +68,13 @@ class BiLSTMTagger(nn.Module):
         return TaggedIds(np.asarray(word_ids, dtype=np.int64), chars, tags)
 
     def token_inputs(self, sentence: TaggedIds) -> list[Tensor]:
-        """The LSTM input (1, input_size) of each token, after dropout."""
-        inputs = []
-        for t in range(len(sentence)):
-            x = self.embed(sentence.words[t:t + 1])
-            if self.chars is not None:
-                x = concatenate([x, self.chars(sentence.chars[t:t + 1])], axis=1)
-            inputs.append(self.dropout(x))
-        return inputs
+        """The LSTM input (1, input_size) of each token, after dropout: the rows of one
+        (T, input_size) matrix computed for the whole sentence (row views under autobatch)."""
+        x = self.embed(sentence.words)
+        if self.chars is not None:
+            x = concatenate([x, self.chars(sentence.chars)], axis=1)
+        x = self.dropout(x)
+        return [x[t:t + 1] for t in range(len(sentence))]
 
     def states(self, sentence: TaggedIds) -> tuple[list[Tensor], list[Tensor]]:
         """Forward and backward LSTM outputs of each token, T x (1, hidden) each."""

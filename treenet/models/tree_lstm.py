@@ -7,7 +7,9 @@ classified together, so a tree costs one classifier call whatever its size.
 
 `word_ids` are the ids of the words carried by the tree's nodes in post-order (children before
 parents, left to right): the leaves left to right for a constituency tree, every node for a
-dependency tree (see `tree_word_ids`).
+dependency tree (see `tree_word_ids`). A tree's words are embedded with one lookup (and a
+constituency tree's leaves computed with one leaf-cell call); the recursion takes single rows
+of those, which under autobatch are row views, not ops.
 """
 
 from __future__ import annotations
@@ -39,21 +41,27 @@ def tree_word_ids(tree: Tree, vocab: Vocab) -> np.ndarray:
 class TreeSentiment(nn.Module):
     """Base of the Tree-LSTM classifiers: node states (from `states`) -> dropout -> logits.
 
-    Subclasses set `embed`, `dropout` and `out` and define `_visit(node, ids, states, labels)`,
-    the recursion over one node that appends the states and labels of its subtree in post-order
-    and returns the node's (h, c). (A method, not a nested function calling itself: such a
-    closure is a reference cycle that keeps the minibatch's graph alive until the cyclic
-    garbage collector runs.)
+    Subclasses set `embed`, `dropout` and `out` and define `_inputs(words)`, the per-word
+    inputs of one tree from its embedded words (words, embed_dim), and `_visit(node, inputs,
+    states, labels)`, the recursion over one node that takes its words' inputs from the
+    iterator `inputs`, appends the states and labels of its subtree in post-order and returns
+    the node's (h, c). (A method, not a nested function calling itself: such a closure is a
+    reference cycle that keeps the minibatch's graph alive until the cyclic garbage collector
+    runs.)
     """
 
-    def _visit(self, node: Tree, ids: Iterator[np.ndarray], states: list[Tensor],
+    def _inputs(self, words: Tensor) -> Iterator[Any]:
+        raise NotImplementedError
+
+    def _visit(self, node: Tree, inputs: Iterator[Any], states: list[Tensor],
                labels: list[Any]) -> tuple[Tensor, Tensor]:
         raise NotImplementedError
 
     def _encode(self, tree: Tree, word_ids: Sequence[int]) -> tuple[list[Tensor], list[Any]]:
         states: list[Tensor] = []
         labels: list[Any] = []
-        self._visit(tree, _id_rows(word_ids), states, labels)
+        words = self.embed(np.asarray(word_ids, dtype=np.int64))
+        self._visit(tree, self._inputs(words), states, labels)
         return states, labels
 
     def states(self, tree: Tree, word_ids: Sequence[int]) -> list[Tensor]:
@@ -72,9 +80,9 @@ class TreeSentiment(nn.Module):
                              ignore_index=ignore_index)
 
 
-def _id_rows(word_ids: Sequence[int]) -> Iterator[np.ndarray]:
-    """An iterator over the ids as (1,) arrays: one embedding lookup per word."""
-    return iter(np.asarray(word_ids, dtype=np.int64).reshape(-1, 1))
+def _rows(*tensors: Tensor) -> Iterator[tuple[Tensor, ...]]:
+    """The rows (1, ...) of equally long tensors, together, first to last."""
+    return (tuple(t[i:i + 1] for t in tensors) for i in range(len(tensors[0])))
 
 
 class ConstituencyTreeLSTM(TreeSentiment):
@@ -94,14 +102,18 @@ class ConstituencyTreeLSTM(TreeSentiment):
         self.dropout = nn.Dropout(dropout)
         self.out = nn.Linear(hidden_size, num_classes, dtype=dtype)
 
-    def _visit(self, node: Tree, ids: Iterator[np.ndarray], states: list[Tensor],
-               labels: list[Any]) -> tuple[Tensor, Tensor]:
+    def _inputs(self, words: Tensor) -> Iterator[tuple[Tensor, Tensor]]:
+        """The (h, c) of each leaf, all computed by one leaf-cell call."""
+        return _rows(*self.cell.leaf(words))
+
+    def _visit(self, node: Tree, inputs: Iterator[tuple[Tensor, Tensor]],
+               states: list[Tensor], labels: list[Any]) -> tuple[Tensor, Tensor]:
         if node.is_leaf:
-            h, c = self.cell.leaf(self.embed(next(ids)))
+            h, c = next(inputs)
         else:
             left, right = node.children
-            hl, cl = self._visit(left, ids, states, labels)
-            hr, cr = self._visit(right, ids, states, labels)
+            hl, cl = self._visit(left, inputs, states, labels)
+            hr, cr = self._visit(right, inputs, states, labels)
             h, c = self.cell(hl, cl, hr, cr)
         states.append(h)
         labels.append(node.label)
@@ -126,10 +138,13 @@ class ChildSumTreeLSTM(TreeSentiment):
         self.dropout = nn.Dropout(dropout)
         self.out = nn.Linear(hidden_size, num_classes, dtype=dtype)
 
-    def _visit(self, node: Tree, ids: Iterator[np.ndarray], states: list[Tensor],
+    def _inputs(self, words: Tensor) -> Iterator[tuple[Tensor]]:
+        return _rows(words)
+
+    def _visit(self, node: Tree, inputs: Iterator[tuple[Tensor]], states: list[Tensor],
                labels: list[Any]) -> tuple[Tensor, Tensor]:
-        children = [self._visit(child, ids, states, labels) for child in node.children]
-        x = self._no_word() if node.word is None else self.embed(next(ids))
+        children = [self._visit(child, inputs, states, labels) for child in node.children]
+        x = self._no_word() if node.word is None else next(inputs)[0]
         h, c = self.cell(x, [s[0] for s in children], [s[1] for s in children])
         states.append(h)
         labels.append(node.label)

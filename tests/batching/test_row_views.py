@@ -1,0 +1,90 @@
+"""Row views: t[i] and t[a:b] of a pending output are recorded without a node, read their
+base's rows, and send gradients into those rows; everything equals eager execution."""
+
+import numpy as np
+import pytest
+
+import treenet as tn
+
+
+def _params(rng):
+    return {"W": tn.tensor(rng.standard_normal((3, 6)), requires_grad=True),
+            "U": tn.tensor(0.5 * rng.standard_normal((4, 10)), requires_grad=True),
+            "x": tn.tensor(rng.standard_normal((5, 3)), requires_grad=True)}
+
+
+def _program(p):
+    """A row-wise op over all rows, then rows picked by int and slice, from both outputs of a
+    multi-output op, used twice, and together with the whole tensor."""
+    h, c = p["h"], p["c"] = tn.tree_lstm_leaf(p["x"], p["W"], tn.zeros(6, dtype=np.float64))
+    right = h[-1]
+    node, _ = tn.binary_tree_lstm(h[0:1], c[1:2], h[2:3], c[2:3], p["U"],
+                                  tn.zeros(10, dtype=np.float64))
+    top = node[0] * right + c[3:5].sum(axis=0)
+    return top.sum() + (h * h).sum() + tn.tanh(h[1:4]).sum() + c[1:2].sum(), top
+
+
+@pytest.mark.parametrize("strategy", ["agenda", "depth"])
+def test_row_views_equal_eager_and_add_no_node(strategy):
+    rng = np.random.default_rng(0)
+    eager_p = _params(rng)
+    batched_p = {k: tn.tensor(v.numpy().copy(), requires_grad=True) for k, v in eager_p.items()}
+    loss, top = _program(eager_p)
+    loss.backward()
+    with tn.autobatch(strategy) as batch:
+        b_loss, b_top = _program(batched_p)
+        b_loss.backward()
+    assert batch.profile.row_views >= 8
+    assert "getitem" not in batch.profile.nodes_by_op
+    np.testing.assert_allclose(b_loss.item(), loss.item(), rtol=1e-12)
+    np.testing.assert_allclose(b_top.numpy(), top.numpy(), rtol=1e-12)
+    for name in ("W", "U", "x"):
+        p = eager_p[name]
+        np.testing.assert_allclose(batched_p[name].grad.numpy(), p.grad.numpy(), rtol=1e-12,
+                                   atol=1e-14, err_msg=name)
+
+
+def test_rows_of_many_examples_batch_into_one_launch_per_op():
+    rng = np.random.default_rng(1)
+    W = tn.tensor(rng.standard_normal((3, 6)), requires_grad=True)
+    b = tn.zeros(6, dtype=np.float64)
+    xs = [tn.tensor(rng.standard_normal((n, 3))) for n in (2, 5, 3)]
+    with tn.autobatch() as batch:
+        outs = []
+        for x in xs:
+            h, _ = tn.tree_lstm_leaf(x, W, b)
+            outs.append(tn.concatenate([h[i:i + 1] * 2.0 for i in range(len(x))]))
+        total = tn.stack([o.sum() for o in outs]).sum()
+        total.backward()
+    assert batch.profile.row_views == 10
+    assert batch.profile.launches_by_op["tree_lstm_leaf"] == 1
+    assert batch.profile.launches_by_op["multiply"] == 1
+    assert "getitem" not in batch.profile.nodes_by_op
+    W_eager = tn.tensor(W.numpy(), requires_grad=True)
+    expected = sum((tn.tree_lstm_leaf(x, W_eager, b)[0] * 2.0).sum() for x in xs)
+    expected.backward()
+    np.testing.assert_allclose(total.item(), expected.item(), rtol=1e-12)
+    np.testing.assert_allclose(W.grad.numpy(), W_eager.grad.numpy(), rtol=1e-12)
+
+
+def test_a_view_used_after_the_block_and_indices_that_are_not_row_views():
+    rng = np.random.default_rng(2)
+    x = tn.tensor(rng.standard_normal((4, 3)), requires_grad=True)
+    with tn.autobatch() as batch:
+        y = tn.tanh(x)
+        row = y[2]  # a row view, read and differentiated after the block
+        other = y[np.array([0, 0, 1])]  # array index: an op
+        stepped = y[::2]  # step 2: an op
+    assert batch.profile.row_views == 1
+    assert batch.profile.nodes_by_op["getitem"] == 2
+    (row.sum() * 3.0 + other.sum() + stepped.sum()).backward()
+    expected = 3.0 * np.eye(4)[2][:, None] + np.array([2, 1, 0, 0])[:, None] + np.array(
+        [1, 0, 1, 0])[:, None]
+    np.testing.assert_allclose(x.grad.numpy(), expected * (1 - np.tanh(x.numpy()) ** 2))
+
+
+def test_out_of_range_rows_raise_at_the_call():
+    with tn.autobatch():
+        y = tn.tanh(tn.ones((2, 3)))
+        with pytest.raises(tn.ShapeError, match="getitem"):
+            y[5]
