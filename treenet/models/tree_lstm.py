@@ -39,43 +39,37 @@ def tree_word_ids(tree: Tree, vocab: Vocab) -> np.ndarray:
 
 
 class TreeSentiment(nn.Module):
-    """Base of the Tree-LSTM classifiers: node states (from `states`) -> dropout -> logits.
+    """Base of the Tree-LSTM classifiers: node states -> dropout -> logits.
 
-    Subclasses set `embed`, `dropout` and `out` and define `_inputs(words)`, the per-word
-    inputs of one tree from its embedded words (words, embed_dim), and `_visit(node, inputs,
-    states, labels)`, the recursion over one node that takes its words' inputs from the
-    iterator `inputs`, appends the states and labels of its subtree in post-order and returns
-    the node's (h, c). (A method, not a nested function calling itself: such a closure is a
-    reference cycle that keeps the minibatch's graph alive until the cyclic garbage collector
-    runs.)
+    Subclasses set `embed`, `dropout` and `out` and define `_encode(tree, word_ids)`, which
+    returns (blocks, labels, states): the states of every node as blocks of rows (a block
+    per node, or a block of many nodes) with the nodes' labels in the same order, for the
+    loss; and the (1, hidden) state of each node in post-order, for `states`. `_visit`
+    methods recurse over one node (a method, not a nested function calling itself: such a
+    closure is a reference cycle that keeps the minibatch's graph alive until the cyclic
+    garbage collector runs).
     """
 
-    def _inputs(self, words: Tensor) -> Iterator[Any]:
+    def _encode(self, tree: Tree,
+                word_ids: Sequence[int]) -> tuple[list[Tensor], list[Any], list[Tensor]]:
         raise NotImplementedError
 
-    def _visit(self, node: Tree, inputs: Iterator[Any], states: list[Tensor],
-               labels: list[Any]) -> tuple[Tensor, Tensor]:
-        raise NotImplementedError
+    def _embed_words(self, word_ids: Sequence[int]) -> Tensor:
+        """The tree's words (words, embed_dim), with one lookup."""
+        return self.embed(np.asarray(word_ids, dtype=np.int64))
 
-    def _encode(self, tree: Tree, word_ids: Sequence[int]) -> tuple[list[Tensor], list[Any]]:
-        states: list[Tensor] = []
-        labels: list[Any] = []
-        words = self.embed(np.asarray(word_ids, dtype=np.int64))
-        self._visit(tree, self._inputs(words), states, labels)
-        return states, labels
-
-    def states(self, tree: Tree, word_ids: Sequence[int]) -> list[Tensor]:
-        """Hidden states (1, hidden) of every node, in post-order."""
-        return self._encode(tree, word_ids)[0]
+    def states(self, tree: Tree, word_ids: Sequence[int]) -> Tensor:
+        """Hidden states (nodes, hidden) of every node, in post-order."""
+        return concatenate(self._encode(tree, word_ids)[2])
 
     def forward(self, tree: Tree, word_ids: Sequence[int]) -> Tensor:
         """Logits (nodes, classes) for every node of `tree`, in post-order."""
-        return self.out(self.dropout(concatenate(self.states(tree, word_ids))))
+        return self.out(self.dropout(self.states(tree, word_ids)))
 
     def loss(self, tree: Tree, word_ids: Sequence[int], ignore_index: int = -1) -> Tensor:
         """Summed cross-entropy over the tree's labelled nodes (label -1 = no label)."""
-        states, labels = self._encode(tree, word_ids)
-        logits = self.out(self.dropout(concatenate(states)))
+        blocks, labels, _ = self._encode(tree, word_ids)
+        logits = self.out(self.dropout(concatenate(blocks)))
         return cross_entropy(logits, np.array(labels, dtype=np.int64), reduction="sum",
                              ignore_index=ignore_index)
 
@@ -102,21 +96,27 @@ class ConstituencyTreeLSTM(TreeSentiment):
         self.dropout = nn.Dropout(dropout)
         self.out = nn.Linear(hidden_size, num_classes, dtype=dtype)
 
-    def _inputs(self, words: Tensor) -> Iterator[tuple[Tensor, Tensor]]:
-        """The (h, c) of each leaf, all computed by one leaf-cell call."""
-        return _rows(*self.cell.leaf(words))
+    def _encode(self, tree: Tree,
+                word_ids: Sequence[int]) -> tuple[list[Tensor], list[Any], list[Tensor]]:
+        """Blocks: the leaves' states as one block (all computed by one leaf-cell call), then
+        each internal node's state in post-order."""
+        h, c = self.cell.leaf(self._embed_words(word_ids))
+        blocks, labels, ordered = [h], [leaf.label for leaf in tree.leaves()], []
+        self._visit(tree, _rows(h, c), blocks, labels, ordered)
+        return blocks, labels, ordered
 
-    def _visit(self, node: Tree, inputs: Iterator[tuple[Tensor, Tensor]],
-               states: list[Tensor], labels: list[Any]) -> tuple[Tensor, Tensor]:
+    def _visit(self, node: Tree, leaves: Iterator[tuple[Tensor, Tensor]], blocks: list[Tensor],
+               labels: list[Any], ordered: list[Tensor]) -> tuple[Tensor, Tensor]:
         if node.is_leaf:
-            h, c = next(inputs)
+            h, c = next(leaves)
         else:
             left, right = node.children
-            hl, cl = self._visit(left, inputs, states, labels)
-            hr, cr = self._visit(right, inputs, states, labels)
+            hl, cl = self._visit(left, leaves, blocks, labels, ordered)
+            hr, cr = self._visit(right, leaves, blocks, labels, ordered)
             h, c = self.cell(hl, cl, hr, cr)
-        states.append(h)
-        labels.append(node.label)
+            blocks.append(h)
+            labels.append(node.label)
+        ordered.append(h)
         return h, c
 
 
@@ -138,13 +138,18 @@ class ChildSumTreeLSTM(TreeSentiment):
         self.dropout = nn.Dropout(dropout)
         self.out = nn.Linear(hidden_size, num_classes, dtype=dtype)
 
-    def _inputs(self, words: Tensor) -> Iterator[tuple[Tensor]]:
-        return _rows(words)
+    def _encode(self, tree: Tree,
+                word_ids: Sequence[int]) -> tuple[list[Tensor], list[Any], list[Tensor]]:
+        """A block per node, in post-order."""
+        states: list[Tensor] = []
+        labels: list[Any] = []
+        self._visit(tree, _rows(self._embed_words(word_ids)), states, labels)
+        return states, labels, states
 
-    def _visit(self, node: Tree, inputs: Iterator[tuple[Tensor]], states: list[Tensor],
+    def _visit(self, node: Tree, words: Iterator[tuple[Tensor]], states: list[Tensor],
                labels: list[Any]) -> tuple[Tensor, Tensor]:
-        children = [self._visit(child, inputs, states, labels) for child in node.children]
-        x = self._no_word() if node.word is None else next(inputs)[0]
+        children = [self._visit(child, words, states, labels) for child in node.children]
+        x = self._no_word() if node.word is None else next(words)[0]
         h, c = self.cell(x, [s[0] for s in children], [s[1] for s in children])
         states.append(h)
         labels.append(node.label)
