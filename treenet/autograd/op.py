@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-BATCH_KINDS = ("elementwise", "rows", "stack", "unbatched")
+BATCH_KINDS = ("elementwise", "rows", "stack", "join", "unbatched")
 
 
 def _keep(params: dict[str, Any], batch_size: int) -> dict[str, Any]:
@@ -33,6 +33,9 @@ class BatchRule:
         fewer than `row_ndim` axes are stacked instead (each call becomes one row);
       - "stack": arguments gain a new leading axis; `lift(params, batch_size)` rewrites the
         params for the stacked call (a reduction over axis k becomes axis k + 1);
+      - "join": for a call joining its arguments along axis 0 (params `axis` 0), the output is
+        their rows in order, so a group is one join of every call's arguments, whatever their
+        number and row counts; calls on another axis are stacked as "stack";
       - "unbatched": each call runs on its own.
     shared: positions of arguments that must be the same tensor across a group (parameters);
       their identity is part of the group's signature and they are passed once.

@@ -2,7 +2,9 @@
 
 Batched model: a "rows" group concatenates every call's batched arguments on axis 0 (each call
 contributes (n, ...) rows, any n) and gives each node the rows [start, stop) of the output; a
-"stack" group stacks them on a new leading axis (node i owns output [i]). Shared arguments
+"stack" group stacks them on a new leading axis (node i owns output [i]); a "join" group (a
+concatenate along axis 0) passes every call's arguments to one call and gives each node its
+rows of the result. Shared arguments
 (parameters) are passed once. When a group's inputs are already adjacent rows of one buffer —
 the outputs of consecutive nodes of an earlier group — the buffer is sliced, not copied.
 """
@@ -13,7 +15,7 @@ import time
 from typing import Any
 
 from treenet.autograd.engine import unbroadcast
-from treenet.batching.plan import ROWS, SINGLE, STACK
+from treenet.batching.plan import JOIN, ROWS, SINGLE, STACK
 from treenet.tensor.tensor import Tensor
 
 
@@ -86,7 +88,9 @@ def add_grad(grads: dict[Any, list[Any]], node: Any, index: int, g: Any) -> None
 
 
 def gather(xp: Any, items: list[Any], mode: str) -> Any:
-    """Concatenate (rows) or stack the items, slicing a shared buffer when they are adjacent."""
+    """Concatenate (rows, join) or stack the items, slicing a shared buffer when they are
+    adjacent."""
+    mode = ROWS if mode == JOIN else mode
     first = items[0]
     if isinstance(first, Located) and first.start >= 0:
         buffer, squeeze, end = first.buffer, first.squeeze, first.stop
@@ -148,8 +152,9 @@ class Group:
     def forward(self, xp: Any, profile: Any) -> None:
         nodes, op, mode = self.nodes, self.op, self.mode
         first = nodes[0]
-        args = [x.data if isinstance(x, Tensor) else x for x in first.inputs]
-        if mode != SINGLE:
+        inputs = first.inputs if mode != JOIN else [x for node in nodes for x in node.inputs]
+        args = [x.data if isinstance(x, Tensor) else x for x in inputs]
+        if mode in (ROWS, STACK):
             out_ndim = len(first.avals[0][0])
             for p in first.plan.batched:
                 batched = gather_inputs(xp, [n.inputs[p] for n in nodes], mode)
@@ -167,12 +172,12 @@ class Group:
         self.outputs = (tuple(xp.asarray(v) for v in y) if op.outputs != 1 or op.saves
                         else (xp.asarray(y),))
         self.args = args
-        if mode == ROWS:
+        if mode == ROWS or mode == JOIN:
             p = first.plan.batched[0]
             offset = 0
             for node in nodes:
                 node.start = offset
-                offset += node.inputs[p].shape[0]
+                offset += node.inputs[p].shape[0] if mode == ROWS else node.avals[0][0][0]
                 node.stop = offset
         elif mode == STACK:
             for i, node in enumerate(nodes):
@@ -214,6 +219,10 @@ class Group:
         gxs = op.backward(xp, gy, y, *self.args, **self.params)
         profile.add_kernel_time(op.name + " backward", time.perf_counter() - start)
         first = nodes[0]
+        if mode == JOIN:  # a gradient per argument of every call
+            for x, gx in zip((x for node in nodes for x in node.inputs), gxs, strict=True):
+                route(x, gx, None)
+            return True
         batched = first.plan.batched if mode != SINGLE else ()
         for p, gx in enumerate(gxs):
             if gx is None:

@@ -14,6 +14,7 @@ from treenet.tensor.tensor import Tensor
 
 ROWS = "rows"
 STACK = "stack"
+JOIN = "join"
 SINGLE = "single"
 
 
@@ -79,6 +80,10 @@ def plan_call(op: Op, inputs: tuple[Any, ...], params: dict[str, Any]) -> Plan:
             shapes.append((shape, x.dtype))
     if not batched:
         return Plan(SINGLE, None, reason="no per-example argument")
+    if rule.kind == "join" and _joins_rows(params, shapes):
+        # any number of arguments per call: the signature is their common row shape
+        first_shape, dtype = shapes[0]
+        return Plan(JOIN, (op, JOIN, key_params, first_shape[1:], dtype), tuple(batched))
     mode = _mode(rule.kind, rule.row_ndim, shapes, [inputs[i] for i in shared])
     if mode == SINGLE:
         return Plan(SINGLE, None, reason="argument shapes fit no batched form")
@@ -87,9 +92,18 @@ def plan_call(op: Op, inputs: tuple[Any, ...], params: dict[str, Any]) -> Plan:
     return Plan(mode, (op, mode, key_params, tuple(signature)), tuple(batched))
 
 
+def _joins_rows(params: dict[str, Any], shapes: list[Any]) -> bool:
+    """A join along axis 0 of arguments with one row shape and dtype."""
+    first, dtype = shapes[0]
+    axis = params.get("axis", 0)
+    return bool(first) and axis in (0, -len(first)) and all(
+        shape[1:] == first[1:] and len(shape) == len(first) and d == dtype
+        for shape, d in shapes)
+
+
 def _mode(kind: str, row_ndim: int, shapes: list[Any], shared: list[Any]) -> str:
     ndims = [len(shape) for shape, _ in shapes]
-    if kind == "stack":
+    if kind in ("stack", "join"):
         return STACK
     if kind == "rows":
         if min(ndims) >= row_ndim and len({shape[0] for shape, _ in shapes}) == 1:
