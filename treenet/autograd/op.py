@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-BATCH_KINDS = ("elementwise", "rows", "stack", "join", "unbatched")
+BATCH_KINDS = ("elementwise", "rows", "stack", "join", "segments", "unbatched")
 
 
 def _keep(params: dict[str, Any], batch_size: int) -> dict[str, Any]:
@@ -36,6 +36,11 @@ class BatchRule:
       - "join": for a call joining its arguments along axis 0 (params `axis` 0), the output is
         their rows in order, so a group is one join of every call's arguments, whatever their
         number and row counts; calls on another axis are stacked as "stack";
+      - "segments": for a call reducing every element of its argument to one value (params
+        `axis` all axes, no `keepdims`), a group is one segmented reduction over the calls'
+        elements joined end to end, whatever their sizes: `segmented(xp, flat, sizes)` ->
+        (calls,) and `segmented_backward(xp, g, sizes)` -> the gradient of `flat`; other
+        calls are stacked as "stack";
       - "unbatched": each call runs on its own.
     shared: positions of arguments that must be the same tensor across a group (parameters);
       their identity is part of the group's signature and they are passed once.
@@ -45,6 +50,8 @@ class BatchRule:
     shared: tuple[int, ...] = ()
     lift: Callable[[dict[str, Any], int], dict[str, Any]] = _keep
     row_ndim: int = 1
+    segmented: Callable[..., Any] | None = None
+    segmented_backward: Callable[..., Any] | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in BATCH_KINDS:

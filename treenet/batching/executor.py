@@ -4,7 +4,8 @@ Batched model: a "rows" group concatenates every call's batched arguments on axi
 contributes (n, ...) rows, any n) and gives each node the rows [start, stop) of the output; a
 "stack" group stacks them on a new leading axis (node i owns output [i]); a "join" group (a
 concatenate along axis 0) passes every call's arguments to one call and gives each node its
-rows of the result. Shared arguments
+rows of the result; a "segments" group (a reduction of every element of each call) runs one
+segmented reduction and gives node i entry i. Shared arguments
 (parameters) are passed once. When a group's inputs are already adjacent rows of one buffer —
 the outputs of consecutive nodes of an earlier group — the buffer is sliced, not copied.
 """
@@ -15,7 +16,7 @@ import time
 from typing import Any
 
 from treenet.autograd.engine import unbroadcast
-from treenet.batching.plan import JOIN, ROWS, SINGLE, STACK
+from treenet.batching.plan import JOIN, ROWS, SEGMENTS, SINGLE, SQUEEZED, STACK
 from treenet.tensor.tensor import Tensor
 
 
@@ -125,7 +126,7 @@ def gather_inputs(xp: Any, xs: list[Any], mode: str) -> Any:
             end = other.stop
         else:
             view = group.outputs[index][node.start:end]
-            if group.mode == STACK:
+            if group.mode in SQUEEZED:
                 return view.reshape((-1,) + view.shape[2:]) if mode == ROWS else view
             return view if mode == ROWS else view.reshape((len(xs),) + first.shape)
     arrays = [x.data if isinstance(x, Tensor) else x for x in xs]
@@ -152,7 +153,8 @@ class Group:
     def forward(self, xp: Any, profile: Any) -> None:
         nodes, op, mode = self.nodes, self.op, self.mode
         first = nodes[0]
-        inputs = first.inputs if mode != JOIN else [x for node in nodes for x in node.inputs]
+        inputs = ([x for node in nodes for x in node.inputs] if mode in (JOIN, SEGMENTS)
+                  else first.inputs)
         args = [x.data if isinstance(x, Tensor) else x for x in inputs]
         if mode in (ROWS, STACK):
             out_ndim = len(first.avals[0][0])
@@ -167,7 +169,12 @@ class Group:
             if mode == STACK:
                 self.params = op.batch.lift(self.params, len(nodes))
         start = time.perf_counter()
-        y = op.forward(xp, *args, **self.params)
+        if mode == SEGMENTS:
+            sizes = xp.asarray([a.size for a in args])
+            y = op.batch.segmented(xp, xp.concatenate([a.reshape(-1) for a in args]), sizes)
+            args = [sizes]
+        else:
+            y = op.forward(xp, *args, **self.params)
         profile.add_kernel_time(op.name, time.perf_counter() - start)
         self.outputs = (tuple(xp.asarray(v) for v in y) if op.outputs != 1 or op.saves
                         else (xp.asarray(y),))
@@ -179,7 +186,7 @@ class Group:
                 node.start = offset
                 offset += node.inputs[p].shape[0] if mode == ROWS else node.avals[0][0][0]
                 node.stop = offset
-        elif mode == STACK:
+        elif mode in SQUEEZED:
             for i, node in enumerate(nodes):
                 node.start, node.stop = i, i + 1
         else:
@@ -207,7 +214,7 @@ class Group:
                 gy = xp.zeros_like(y)
                 for node, item in zip(nodes, items, strict=True):
                     if item is not None:
-                        slice_of(gy, node.start, node.stop, mode == STACK)[...] = array_of(item)
+                        slice_of(gy, node.start, node.stop, mode in SQUEEZED)[...] = array_of(item)
             elif mode == SINGLE:
                 gy = array_of(items[0])
             else:
@@ -216,9 +223,19 @@ class Group:
         gy = gys[0] if op.outputs == 1 else tuple(gys)
         y = self.outputs if op.outputs != 1 or op.saves else self.outputs[0]
         start = time.perf_counter()
-        gxs = op.backward(xp, gy, y, *self.args, **self.params)
+        if mode == SEGMENTS:
+            (sizes,) = self.args
+            flat = op.batch.segmented_backward(xp, gy, sizes)
+            gxs = xp.split(flat, xp.cumsum(sizes)[:-1].tolist())
+        else:
+            gxs = op.backward(xp, gy, y, *self.args, **self.params)
         profile.add_kernel_time(op.name + " backward", time.perf_counter() - start)
         first = nodes[0]
+        if mode == SEGMENTS:
+            for node, gx in zip(nodes, gxs, strict=True):
+                x = node.inputs[0]
+                route(x, gx.reshape(x.shape), None)
+            return True
         if mode == JOIN:  # a gradient per argument of every call
             for x, gx in zip((x for node in nodes for x in node.inputs), gxs, strict=True):
                 route(x, gx, None)

@@ -15,7 +15,9 @@ from treenet.tensor.tensor import Tensor
 ROWS = "rows"
 STACK = "stack"
 JOIN = "join"
+SEGMENTS = "segments"
 SINGLE = "single"
+SQUEEZED = (STACK, SEGMENTS)  # modes where node i owns entry i of the output
 
 
 class Plan:
@@ -84,6 +86,8 @@ def plan_call(op: Op, inputs: tuple[Any, ...], params: dict[str, Any]) -> Plan:
         # any number of arguments per call: the signature is their common row shape
         first_shape, dtype = shapes[0]
         return Plan(JOIN, (op, JOIN, key_params, first_shape[1:], dtype), tuple(batched))
+    if rule.kind == "segments" and _reduces_all(params, shapes):
+        return Plan(SEGMENTS, (op, SEGMENTS, key_params, shapes[0][1]), tuple(batched))
     mode = _mode(rule.kind, rule.row_ndim, shapes, [inputs[i] for i in shared])
     if mode == SINGLE:
         return Plan(SINGLE, None, reason="argument shapes fit no batched form")
@@ -101,9 +105,19 @@ def _joins_rows(params: dict[str, Any], shapes: list[Any]) -> bool:
         for shape, d in shapes)
 
 
+def _reduces_all(params: dict[str, Any], shapes: list[Any]) -> bool:
+    """One floating-point argument reduced over all its axes to one value."""
+    if len(shapes) != 1 or params.get("keepdims") or shapes[0][1].kind != "f":
+        return False
+    ndim = len(shapes[0][0])
+    axis = params.get("axis")
+    axes = range(ndim) if axis is None else axis if isinstance(axis, tuple) else (axis,)
+    return sorted(a % ndim for a in axes) == list(range(ndim)) if ndim else False
+
+
 def _mode(kind: str, row_ndim: int, shapes: list[Any], shared: list[Any]) -> str:
     ndims = [len(shape) for shape, _ in shapes]
-    if kind in ("stack", "join"):
+    if kind in ("stack", "join", "segments"):
         return STACK
     if kind == "rows":
         if min(ndims) >= row_ndim and len({shape[0] for shape, _ in shapes}) == 1:

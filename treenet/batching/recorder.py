@@ -13,7 +13,7 @@ from treenet.autograd.op import Op
 from treenet.autograd.sparse import LAZY_GRADS, LowRankGrad
 from treenet.autograd.where import user_location
 from treenet.batching.executor import Group, Located, add_grad, array_of, slice_of
-from treenet.batching.plan import SINGLE, STACK, plan_call
+from treenet.batching.plan import SINGLE, SQUEEZED, plan_call
 from treenet.batching.profile import Profile
 from treenet.batching.scheduler import get_strategy
 from treenet.ops.indexing import GETITEM
@@ -35,7 +35,7 @@ class PendingNode(Node):
                 raise GraphFreedError("this value was never computed and its graph was freed")
             self.recorder.flush([self])
         return slice_of(self.group.outputs[index], self.start, self.stop,
-                        self.group.mode == STACK)
+                        self.group.mode in SQUEEZED)
 
     def pending_inputs(self) -> list[PendingNode]:
         """Producers of this node's inputs that are not computed yet."""

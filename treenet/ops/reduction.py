@@ -15,6 +15,28 @@ from treenet.tensor.tensor import Tensor
 REDUCE = BatchRule("stack", lift=shift_axes("axis"))
 
 
+def _segment_sums(xp: Any, flat: Any, sizes: Any) -> Any:
+    """Sums of consecutive segments of `flat` with the given sizes (empty segments sum to 0)."""
+    sums = xp.zeros(len(sizes), dtype=flat.dtype)
+    nonempty = sizes > 0
+    starts = xp.cumsum(sizes) - sizes
+    if nonempty.any():
+        sums[nonempty] = xp.add.reduceat(flat, starts[nonempty])
+    return sums
+
+
+def _segment_means(xp: Any, flat: Any, sizes: Any) -> Any:
+    return _segment_sums(xp, flat, sizes) / sizes.astype(flat.dtype)
+
+
+# a sum (mean) of all elements per call: one segmented reduction over all calls of any size
+SEGMENT_SUM = BatchRule("segments", lift=shift_axes("axis"), segmented=_segment_sums,
+                        segmented_backward=lambda xp, g, sizes: xp.repeat(g, sizes))
+SEGMENT_MEAN = BatchRule("segments", lift=shift_axes("axis"), segmented=_segment_means,
+                         segmented_backward=lambda xp, g, sizes: xp.repeat(g / sizes.astype(g.dtype),
+                                                                            sizes))
+
+
 def _example(rng: Any) -> tuple[list[Any], dict[str, Any]]:
     return [rng.standard_normal((3, 4, 2))], {"axis": 1, "keepdims": False}
 
@@ -79,8 +101,8 @@ def _logsumexp_backward(xp, gy, y, a, axis=None, keepdims=False):
             * xp.exp(a - expand_reduced(y, a.shape, axis, keepdims)),)
 
 
-SUM = defop("sum", _sum, _sum_backward, reduced, REDUCE, _example)
-MEAN = defop("mean", _mean, _mean_backward, reduced, REDUCE, _example)
+SUM = defop("sum", _sum, _sum_backward, reduced, SEGMENT_SUM, _example)
+MEAN = defop("mean", _mean, _mean_backward, reduced, SEGMENT_MEAN, _example)
 MAX = defop("max", _max, _extreme_backward, reduced, REDUCE, _example)
 MIN = defop("min", _min, _extreme_backward, reduced, REDUCE, _example)
 LOGSUMEXP = defop("logsumexp", _logsumexp, _logsumexp_backward, reduced, REDUCE, _example)
