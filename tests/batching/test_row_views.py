@@ -93,8 +93,9 @@ def test_out_of_range_rows_raise_at_the_call():
 @pytest.mark.parametrize("strategy", ["agenda", "depth"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_joins_and_whole_reductions_of_any_size_run_as_one_launch(strategy, dtype):
-    """concatenate on axis 0 of any number of inputs with any row counts, and sum / mean of
-    every element of tensors of any size (empty ones included), batch across examples."""
+    """concatenate on axis 0 of any number of inputs with any row counts (and on axis 1 of
+    inputs with equal row counts), and sum / mean of every element of tensors of any size
+    (empty ones included), batch across examples."""
     rng = np.random.default_rng(3)
     W = tn.tensor(rng.standard_normal((4, 3)).astype(dtype), requires_grad=True)
     examples = [[rng.standard_normal((n, 4)).astype(dtype) for n in sizes]
@@ -104,7 +105,8 @@ def test_joins_and_whole_reductions_of_any_size_run_as_one_launch(strategy, dtyp
         losses = []
         for parts in examples:
             joined = tn.concatenate([tn.tanh(tn.tensor(p) @ W) for p in parts])
-            losses.append(joined.sum() * 2.0 + (joined * joined).mean() + joined[:0].sum())
+            wide = tn.concatenate([joined, joined * joined], axis=1)  # rows of any count
+            losses.append(joined.sum() * 2.0 + wide.mean() + joined[:0].sum())
         return tn.stack(losses).sum()
 
     eager_W = tn.tensor(W.numpy(), requires_grad=True)
@@ -119,6 +121,6 @@ def test_joins_and_whole_reductions_of_any_size_run_as_one_launch(strategy, dtyp
     np.testing.assert_allclose(W.grad.numpy(), eager_W.grad.numpy(), rtol=tolerance,
                                atol=tolerance)
     if strategy == "agenda":  # depth groups by depth: these calls sit at different depths
-        assert batch.profile.launches_by_op["concatenate"] == 1
+        assert batch.profile.launches_by_op["concatenate"] == 2  # the joins; the column joins
         assert batch.profile.launches_by_op["sum"] <= 2  # the per-example sums, the total
         assert batch.profile.launches_by_op["mean"] == 1

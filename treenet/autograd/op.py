@@ -35,7 +35,8 @@ class BatchRule:
         params for the stacked call (a reduction over axis k becomes axis k + 1);
       - "join": for a call joining its arguments along axis 0 (params `axis` 0), the output is
         their rows in order, so a group is one join of every call's arguments, whatever their
-        number and row counts; calls on another axis are stacked as "stack";
+        number and row counts; calls joining along a later axis batch as "rows" when their
+        arguments have equal row counts, else are stacked as "stack";
       - "segments": for a call reducing every element of its argument to one value (params
         `axis` all axes, no `keepdims`), a group is one segmented reduction over the calls'
         elements joined end to end, whatever their sizes: `segmented(xp, flat, sizes)` ->

@@ -86,6 +86,10 @@ def plan_call(op: Op, inputs: tuple[Any, ...], params: dict[str, Any]) -> Plan:
         # any number of arguments per call: the signature is their common row shape
         first_shape, dtype = shapes[0]
         return Plan(JOIN, (op, JOIN, key_params, first_shape[1:], dtype), tuple(batched))
+    if rule.kind == "join" and _joins_columns(params, shapes):
+        # joined along a later axis, rows stay independent: rows of every argument batch
+        signature.extend((shape[1:], dtype) for shape, dtype in shapes)
+        return Plan(ROWS, (op, ROWS, key_params, tuple(signature)), tuple(batched))
     if rule.kind == "segments" and _reduces_all(params, shapes):
         return Plan(SEGMENTS, (op, SEGMENTS, key_params, shapes[0][1]), tuple(batched))
     mode = _mode(rule.kind, rule.row_ndim, shapes, [inputs[i] for i in shared])
@@ -103,6 +107,14 @@ def _joins_rows(params: dict[str, Any], shapes: list[Any]) -> bool:
     return bool(first) and axis in (0, -len(first)) and all(
         shape[1:] == first[1:] and len(shape) == len(first) and d == dtype
         for shape, d in shapes)
+
+
+def _joins_columns(params: dict[str, Any], shapes: list[Any]) -> bool:
+    """A join along a later axis of arguments with equal row counts."""
+    first = shapes[0][0]
+    axis = params.get("axis", 0)
+    return len(first) >= 2 and axis % len(first) != 0 and all(
+        len(shape) == len(first) and shape[0] == first[0] for shape, _ in shapes)
 
 
 def _reduces_all(params: dict[str, Any], shapes: list[Any]) -> bool:
