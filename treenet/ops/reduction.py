@@ -25,16 +25,23 @@ def _segment_sums(xp: Any, flat: Any, sizes: Any) -> Any:
     return sums
 
 
+def _segment_sums_backward(xp: Any, g: Any, sizes: Any) -> Any:
+    return xp.repeat(g, sizes)
+
+
 def _segment_means(xp: Any, flat: Any, sizes: Any) -> Any:
     return _segment_sums(xp, flat, sizes) / sizes.astype(flat.dtype)
 
 
+def _segment_means_backward(xp: Any, g: Any, sizes: Any) -> Any:
+    return xp.repeat(g / sizes.astype(g.dtype), sizes)
+
+
 # a sum (mean) of all elements per call: one segmented reduction over all calls of any size
 SEGMENT_SUM = BatchRule("segments", lift=shift_axes("axis"), segmented=_segment_sums,
-                        segmented_backward=lambda xp, g, sizes: xp.repeat(g, sizes))
+                        segmented_backward=_segment_sums_backward)
 SEGMENT_MEAN = BatchRule("segments", lift=shift_axes("axis"), segmented=_segment_means,
-                         segmented_backward=lambda xp, g, sizes: xp.repeat(g / sizes.astype(g.dtype),
-                                                                            sizes))
+                         segmented_backward=_segment_means_backward)
 
 
 def _example(rng: Any) -> tuple[list[Any], dict[str, Any]]:
