@@ -152,7 +152,7 @@ class Recorder:
         if op.infer is None:  # a user op without shape inference runs now
             return self._run_now(op, inputs, params)
         if op is GETITEM:
-            view = self._row_view(inputs[0], params["index"])
+            view = self.row_view(inputs[0], params["index"])
             if view is not None:
                 return view
         backend = None
@@ -214,7 +214,7 @@ class Recorder:
         return tuple(Tensor(None, requires_grad and dtype.kind == "f", node, i)
                      for i, (_, dtype) in enumerate(avals))
 
-    def _row_view(self, x: Any, index: tuple[Any, ...]) -> Tensor | None:
+    def row_view(self, x: Any, index: tuple[Any, ...]) -> Tensor | None:
         """Rows of a pending output of this block as a RowView tensor, or None (then getitem
         is recorded as an op)."""
         node = getattr(x, "_node", None)
@@ -241,6 +241,10 @@ class Recorder:
     def flush(self, targets: list[PendingNode] | None = None) -> None:
         """Compute the pending nodes `targets` need (all pending nodes when None)."""
         start = time.perf_counter()
+        if targets is not None and len(targets) >= len(self.pending):
+            chosen = set(targets)  # e.g. backward over everything recorded: no walk needed
+            if all(n in chosen for n in self.pending if n.group is None):
+                targets = None
         if targets is None:
             todo = [n for n in self.pending if n.group is None]
             self.pending = []

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from treenet.autograd.engine import apply
+from treenet.autograd.engine import MODE, apply
 from treenet.autograd.op import BatchRule, defop
 from treenet.autograd.sparse import RowSparseGrad
 from treenet.ops.elementwise import as_tensor
@@ -104,7 +104,14 @@ def _index_array(i: Any) -> Any:
 
 
 def getitem(a: Tensor, index: Any) -> Tensor:
-    """a[index] with numpy semantics; the gradient scatter-adds over repeated indices."""
+    """a[index] with numpy semantics; the gradient scatter-adds over repeated indices.
+
+    Under autobatch, rows of a pending tensor (an int or a step-1 slice) are row views."""
+    recorder = MODE.recorder
+    if recorder is not None and a._data is None and type(index) in (slice, int):  # hot path
+        view = recorder.row_view(a, (index,))
+        if view is not None:
+            return view
     index = tuple(_index_array(i) for i in index) if isinstance(index, tuple) else (
         _index_array(index),)
     return apply(GETITEM, a, index=index)
