@@ -65,4 +65,4 @@ def test_bilstm_tagger_on_sentences_of_mixed_lengths(data_dir):
                          dtype=np.float64)
     examples = [model.example(words.encode(w), tag_ids=tags.encode(t)) for w, t in sentences]
     profiles = _assert_same(model, lambda: [model.loss(s) for s in examples], "float64")
-    assert profiles["agenda"].group_size("lstm_cell") >= 8, profiles["agenda"].table()
+    assert profiles["agenda"].group_size("lstm_step") >= 8, profiles["agenda"].table()

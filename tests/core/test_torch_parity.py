@@ -41,6 +41,12 @@ def _lstm_cell(x, h, c, W, U, b):
     return o * torch.tanh(c), c
 
 
+def _lstm_step(gx, h, c, U):
+    i, f, g, o = _gates(gx + h @ U, "ssts")
+    c = f * c + i * g
+    return o * torch.tanh(c), c
+
+
 def _tree_lstm_leaf(x, W, b):
     i, o, u = _gates(x @ W + b, "sst")
     c = i * u
@@ -107,6 +113,7 @@ REFERENCE = {
     "cross_entropy": lambda logits, t, ignore_index=-100: F.cross_entropy(
         logits, t, reduction="none", ignore_index=ignore_index),
     "lstm_cell": _lstm_cell,
+    "lstm_step": _lstm_step,
     "tree_lstm_leaf": _tree_lstm_leaf,
     "binary_tree_lstm": _binary_tree_lstm,
     "childsum_tree_lstm": _childsum_tree_lstm,

@@ -97,7 +97,7 @@ def test_batched_tagger_groups_token_ops(vocabs):
         tn.sum(tn.stack([model.loss(s) for s in examples])).backward()
     profile = batch.profile
     tokens = sum(len(s) for s in examples)
-    assert profile.nodes_by_op["lstm_cell"] == 2 * tokens
-    assert profile.launches_by_op["lstm_cell"] <= 2 * max(len(s) for s in examples)
+    assert profile.nodes_by_op["lstm_step"] == 2 * tokens
+    assert profile.launches_by_op["lstm_step"] <= 2 * max(len(s) for s in examples)
     assert profile.launches_by_op["lookup"] <= 2
     assert profile.launches_by_op["logsumexp"] <= max(len(s) for s in examples) + 2

@@ -21,6 +21,12 @@ def lstm_cell(x, h, c, W, U, b):
     return o * tn.tanh(c), c
 
 
+def lstm_step(gx, h, c, U):
+    i, f, g, o = _gates(gx + h @ U, "ssts")
+    c = f * c + i * g
+    return o * tn.tanh(c), c
+
+
 def tree_lstm_leaf(x, W, b):
     i, o, u = _gates(x @ W + b, "sst")
     c = i * u
@@ -41,7 +47,7 @@ def childsum_tree_lstm(xw, hs, cs, U_iou, U_f):
     return o * tn.tanh(c), c
 
 
-COMPOSED = {"lstm_cell": lstm_cell, "tree_lstm_leaf": tree_lstm_leaf,
+COMPOSED = {"lstm_cell": lstm_cell, "lstm_step": lstm_step, "tree_lstm_leaf": tree_lstm_leaf,
             "binary_tree_lstm": binary_tree_lstm, "childsum_tree_lstm": childsum_tree_lstm}
 
 

@@ -37,6 +37,18 @@ def test_lstm_cell_by_hand():
                                   cell(tn.tensor(x), (zeros, zeros))[0].numpy())
 
 
+def test_lstm_cell_steps_from_a_precomputed_input_projection():
+    cell = nn.LSTMCell(3, 2, dtype=np.float64)
+    x, h, c = _randn(4, 3), _randn(4, 2, seed=1), _randn(4, 2, seed=2)
+    state = (tn.tensor(h), tn.tensor(c))
+    gates = cell.input_projection(tn.tensor(x))
+    assert gates.shape == (4, 8)
+    for ours, expected in zip(cell.step(gates, state), cell(tn.tensor(x), state), strict=True):
+        np.testing.assert_allclose(ours.numpy(), expected.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(cell.step(gates)[1].numpy(), cell(tn.tensor(x))[1].numpy(),
+                               rtol=1e-12)
+
+
 def test_gru_cell_by_hand():
     cell = nn.GRUCell(3, 2, dtype=np.float64)
     x, h = _randn(4, 3), _randn(4, 2, seed=1)

@@ -8,7 +8,7 @@ the CRF's forward algorithm, whose step t also batches across sentences.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,28 +67,32 @@ class BiLSTMTagger(nn.Module):
         tags = None if tag_ids is None else np.asarray(tag_ids, dtype=np.int64)
         return TaggedIds(np.asarray(word_ids, dtype=np.int64), chars, tags)
 
-    def token_inputs(self, sentence: TaggedIds) -> list[Tensor]:
-        """The LSTM input (1, input_size) of each token, after dropout: the rows of one
-        (T, input_size) matrix computed for the whole sentence (row views under autobatch)."""
+    def token_inputs(self, sentence: TaggedIds) -> Tensor:
+        """The LSTM inputs (T, input_size) of the sentence's tokens, after dropout."""
         x = self.embed(sentence.words)
         if self.chars is not None:
             x = concatenate([x, self.chars(sentence.chars)], axis=1)
-        x = self.dropout(x)
-        return [x[t:t + 1] for t in range(len(sentence))]
+        return self.dropout(x)
 
     def states(self, sentence: TaggedIds) -> tuple[list[Tensor], list[Tensor]]:
-        """Forward and backward LSTM outputs of each token, T x (1, hidden) each."""
-        inputs = self.token_inputs(sentence)
-        forward, backward = [], []
-        state = None
-        for x in inputs:
-            state = self.forward_cell(x, state)
-            forward.append(state[0])
-        state = None
-        for x in reversed(inputs):
-            state = self.backward_cell(x, state)
-            backward.append(state[0])
-        return forward, backward[::-1]
+        """Forward and backward LSTM outputs of each token, T x (1, hidden) each.
+
+        Each direction projects all the sentence's inputs with one call, then steps through
+        its rows (row views under autobatch)."""
+        x = self.token_inputs(sentence)
+        steps = range(len(sentence))
+        return (self._run(self.forward_cell, x, steps),
+                self._run(self.backward_cell, x, reversed(steps))[::-1])
+
+    @staticmethod
+    def _run(cell: nn.LSTMCell, x: Tensor, steps: Iterable[int]) -> list[Tensor]:
+        """The cell's outputs (1, hidden) over the rows of x in the order `steps`."""
+        gates = cell.input_projection(x)
+        outputs, state = [], None
+        for t in steps:
+            state = cell.step(gates[t:t + 1], state)
+            outputs.append(state[0])
+        return outputs
 
     def emission_rows(self, sentence: TaggedIds) -> list[Tensor]:
         """Tag scores of each token, T x (1, num_tags) (the CRF's per-step inputs)."""

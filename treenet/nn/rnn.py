@@ -9,9 +9,10 @@ import numpy as np
 
 from treenet.nn import init
 from treenet.nn.module import Module, ModuleList
-from treenet.ops.cells import lstm_cell
+from treenet.ops.cells import lstm_cell, lstm_step
 from treenet.ops.dropout import dropout
 from treenet.ops.elementwise import sigmoid, tanh
+from treenet.ops.linalg import linear
 from treenet.ops.shape import concatenate
 from treenet.tensor.tensor import Tensor
 
@@ -45,6 +46,19 @@ class LSTMCell(Module):
         else:
             h, c = state
         return lstm_cell(x, h, c, self.W, self.U, self.b)
+
+    def input_projection(self, x: Tensor) -> Tensor:
+        """x @ W + b (n, 4H): the input's share of the gates, for many steps in one call."""
+        return linear(x, self.W, self.b)
+
+    def step(self, gx: Tensor,
+             state: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor, Tensor]:
+        """One step from rows gx (n, 4H) of `input_projection`; equals forward(x, state)."""
+        if state is None:
+            h = c = _zero_state(gx, self.hidden_size)
+        else:
+            h, c = state
+        return lstm_step(gx, h, c, self.U)
 
     def extra_repr(self) -> str:
         return f"{self.input_size}, {self.hidden_size}"

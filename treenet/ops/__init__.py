@@ -1,7 +1,13 @@
 """The op library: every registered op and the numpy-named functions that call them."""
 
 from treenet.ops import methods as _methods  # noqa: F401  (binds Tensor operators)
-from treenet.ops.cells import binary_tree_lstm, childsum_tree_lstm, lstm_cell, tree_lstm_leaf
+from treenet.ops.cells import (
+    binary_tree_lstm,
+    childsum_tree_lstm,
+    lstm_cell,
+    lstm_step,
+    tree_lstm_leaf,
+)
 from treenet.ops.dropout import dropout
 from treenet.ops.elementwise import (
     abs,
@@ -59,8 +65,9 @@ __all__ = [
     "abs", "add", "argmax", "argmin", "as_tensor", "astype", "binary_tree_lstm", "broadcast_to",
     "childsum_tree_lstm", "clip", "concatenate", "cross_entropy", "divide", "dropout", "equal",
     "exp", "expand_dims", "getitem", "greater", "greater_equal", "less", "less_equal", "linear",
-    "log", "log_softmax", "logsumexp", "lookup", "lstm_cell", "matmul", "max", "maximum", "mean",
-    "min", "minimum", "multiply", "negative", "not_equal", "power", "relu", "reshape", "sigmoid",
+    "log", "log_softmax", "logsumexp", "lookup", "lstm_cell", "lstm_step", "matmul", "max",
+    "maximum", "mean", "min", "minimum", "multiply", "negative", "not_equal", "power", "relu",
+    "reshape", "sigmoid",
     "softmax", "split", "sqrt", "squeeze", "stack", "subtract", "sum", "take", "tanh", "transpose",
     "tree_lstm_leaf", "where",
 ]

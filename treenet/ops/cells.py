@@ -79,27 +79,21 @@ def _pair(shape: tuple[int, ...], *avals: Any) -> tuple[Aval, Aval]:
 
 
 # ---- LSTM step ----------------------------------------------------------------------------
-def _lstm_gates(xp, x, h, W, U, b):
-    z = x @ W
-    z += h @ U
-    z += b
-    return _activate(xp, z, "ssts", out=z)
-
-
-def _lstm_cell(xp, x, h, c, W, U, b):
-    """LSTM step (gates i, f, g, o as PyTorch): x (n, D), h, c (n, H), W (D, 4H), U (H, 4H),
-    b (4H,) -> (h', c')"""
-    H = h.shape[1]
-    z = _lstm_gates(xp, x, h, W, U, b)
+def _lstm_from_preactivations(xp, z, c):
+    """(h', c', gates, tanh(c')) from the preactivations z (n, 4H) = [i, f, g, o] (activated
+    in place) and the previous cell state c (n, H)."""
+    H = c.shape[1]
+    z = _activate(xp, z, "ssts", out=z)
     c2 = z[:, :H] * z[:, 2 * H:3 * H]
     c2 += z[:, H:2 * H] * c
     h2, tc = _output_state(xp, c2, z[:, 3 * H:])
     return h2, c2, z, tc
 
 
-def _lstm_cell_backward(xp, gys, ys, x, h, c, W, U, b):
+def _lstm_preactivation_grads(xp, gys, ys, c):
+    """(d preactivations (n, 4H), d c) of an LSTM step from its output gradients."""
     (gh, gc), (_, _, z, tc) = gys, ys
-    H = h.shape[1]
+    H = c.shape[1]
     i, f, g, o = z[:, :H], z[:, H:2 * H], z[:, 2 * H:3 * H], z[:, 3 * H:]
     gct = _cell_state_grad(xp, gh, gc, o, tc)
     dz = xp.empty_like(z)
@@ -109,7 +103,21 @@ def _lstm_cell_backward(xp, gys, ys, x, h, c, W, U, b):
     xp.multiply(gh, tc, out=dz[:, 3 * H:])
     dz *= _slope(xp, z, "ssts")
     gct *= f
-    return dz @ W.T, dz @ U.T, gct, LowRankGrad(x, dz), LowRankGrad(h, dz), dz.sum(axis=0)
+    return dz, gct
+
+
+def _lstm_cell(xp, x, h, c, W, U, b):
+    """LSTM step (gates i, f, g, o as PyTorch): x (n, D), h, c (n, H), W (D, 4H), U (H, 4H),
+    b (4H,) -> (h', c')"""
+    z = x @ W
+    z += h @ U
+    z += b
+    return _lstm_from_preactivations(xp, z, c)
+
+
+def _lstm_cell_backward(xp, gys, ys, x, h, c, W, U, b):
+    dz, gc = _lstm_preactivation_grads(xp, gys, ys, c)
+    return dz @ W.T, dz @ U.T, gc, LowRankGrad(x, dz), LowRankGrad(h, dz), dz.sum(axis=0)
 
 
 def _lstm_cell_infer(x, h, c, W, U, b):
@@ -134,6 +142,35 @@ def _lstm_cell_example(rng):
 
 LSTM_CELL = defop("lstm_cell", _lstm_cell, _lstm_cell_backward, _lstm_cell_infer,
                   BatchRule("rows", shared=(3, 4, 5)), _lstm_cell_example, outputs=2, saves=2)
+
+
+def _lstm_step(xp, gx, h, c, U):
+    """LSTM step from the input's precomputed share of the preactivations gx = x W + b
+    (n, 4H): z = gx + h @ U; h, c (n, H), U (H, 4H) -> (h', c')"""
+    z = h @ U
+    z += gx
+    return _lstm_from_preactivations(xp, z, c)
+
+
+def _lstm_step_backward(xp, gys, ys, gx, h, c, U):
+    dz, gc = _lstm_preactivation_grads(xp, gys, ys, c)
+    return dz, dz @ U.T, gc, LowRankGrad(h, dz)
+
+
+def _lstm_step_infer(gx, h, c, U):
+    _check(len(h.shape) == 2 and tuple(c.shape) == tuple(h.shape)
+           and tuple(gx.shape) == (h.shape[0], 4 * h.shape[1])
+           and tuple(U.shape) == (h.shape[1], 4 * h.shape[1]),
+           f"expected gx (n, 4H), h and c (n, H), U (H, 4H), got {tuple(gx.shape)}, "
+           f"{tuple(h.shape)}, {tuple(c.shape)}, {tuple(U.shape)}")
+    return _pair(tuple(h.shape), gx, h, c, U)
+
+
+LSTM_STEP = defop("lstm_step", _lstm_step, _lstm_step_backward, _lstm_step_infer,
+                  BatchRule("rows", shared=(3,)),
+                  lambda rng: ([rng.standard_normal((3, 8)), rng.standard_normal((3, 2)),
+                                rng.standard_normal((3, 2)), 0.5 * rng.standard_normal((2, 8))],
+                               {}), outputs=2, saves=2)
 
 
 # ---- Tree-LSTM leaf (Tai et al. constituency) ---------------------------------------------
@@ -316,6 +353,15 @@ def lstm_cell(x: Tensor, h: Tensor, c: Tensor, W: Tensor, U: Tensor,
     c' = sigmoid(f) c + sigmoid(i) tanh(g), h' = sigmoid(o) tanh(c').
     """
     return apply(LSTM_CELL, x, h, c, W, U, b)
+
+
+def lstm_step(gx: Tensor, h: Tensor, c: Tensor, U: Tensor) -> tuple[Tensor, Tensor]:
+    """One LSTM step from the input's precomputed share of the gates, as one op: gx = x @ W + b
+    (n, 4H), computed for many steps at once; h, c (n, H), U (H, 4H) -> (h', c').
+
+    Equals lstm_cell(x, h, c, W, U, b) (up to rounding) with z = gx + h @ U.
+    """
+    return apply(LSTM_STEP, gx, h, c, U)
 
 
 def tree_lstm_leaf(x: Tensor, W: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
