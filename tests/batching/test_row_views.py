@@ -124,3 +124,27 @@ def test_joins_and_whole_reductions_of_any_size_run_as_one_launch(strategy, dtyp
         assert batch.profile.launches_by_op["concatenate"] == 2  # the joins; the column joins
         assert batch.profile.launches_by_op["sum"] <= 2  # the per-example sums, the total
         assert batch.profile.launches_by_op["mean"] == 1
+
+
+def test_single_rows_of_one_output_gather_and_scatter_with_repeats():
+    """Consumers reading single rows of one group's output (some row twice, some through a
+    view) get them with one indexed copy, and their gradients add up, repeats included."""
+    rng = np.random.default_rng(4)
+    W = tn.tensor(rng.standard_normal((3, 3)), requires_grad=True)
+    rows = [rng.standard_normal((1, 3)) for _ in range(3)]
+
+    def program(W):
+        hs = [tn.tanh(tn.tensor(r) @ W) for r in rows]  # one group of one-row outputs
+        block = tn.tanh(tn.tensor(np.concatenate(rows)) @ W)
+        picked = [hs[0], hs[0], hs[2], block[1:2]]
+        return tn.stack([tn.sigmoid(h).sum() for h in picked]).sum()
+
+    eager_W = tn.tensor(W.numpy(), requires_grad=True)
+    expected = program(eager_W)
+    expected.backward()
+    with tn.autobatch() as batch:
+        loss = program(W)
+        loss.backward()
+    assert batch.profile.launches_by_op["sigmoid"] == 1
+    np.testing.assert_allclose(loss.item(), expected.item(), rtol=1e-12)
+    np.testing.assert_allclose(W.grad.numpy(), eager_W.grad.numpy(), rtol=1e-12)

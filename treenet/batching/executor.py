@@ -129,8 +129,41 @@ def gather_inputs(xp: Any, xs: list[Any], mode: str) -> Any:
             if group.mode in SQUEEZED:
                 return view.reshape((-1,) + view.shape[2:]) if mode == ROWS else view
             return view if mode == ROWS else view.reshape((len(xs),) + first.shape)
+    if mode == ROWS:
+        rows = rows_of_one_output(xs)
+        if rows is not None:  # one indexed copy instead of a view per row
+            group, index, picked = rows
+            return group.outputs[index][picked]
     arrays = [x.data if isinstance(x, Tensor) else x for x in xs]
     return xp.concatenate(arrays) if mode == ROWS else xp.stack(arrays)
+
+
+def rows_of_one_output(xs: list[Any]) -> tuple[Any, int, list[int]] | None:
+    """(group, output index, rows) when every x is a single row of the same output of one
+    computed rows group (a member's one-row output, or a one-row view of a member's rows),
+    else None."""
+    first = xs[0]
+    node = getattr(first, "_node", None)
+    group = getattr(node, "group", None)
+    if group is None or group.mode != ROWS:
+        return None
+    index = first._index
+    rows = []
+    for x in xs:
+        node = x._node
+        if node.is_view:
+            key, base = node.key, node.base
+            if type(key) is not slice or key.stop - key.start != 1 or base.group is not group:
+                return None
+            rows.append(base.start + key.start)
+        else:
+            start = node.start
+            if node.group is not group or node.stop - start != 1:
+                return None
+            rows.append(start)
+        if x._index != index:
+            return None
+    return group, index, rows
 
 
 class Group:
@@ -200,21 +233,24 @@ class Group:
                  profile: Any) -> bool:
         """Run the op's backward for the whole group; False when no member has a gradient.
 
-        Gradients for producers recorded by `owner` go into `grads` as Located rows of the
-        gradient buffer (so a consumer group can slice them back without a copy); others go
-        through `route(x, g, piece)`."""
+        `grads` holds gradients per node (a slot per output: Located rows of a gradient
+        buffer, so a consumer group can slice them back without a copy, or arrays) and per
+        group output (key (group, output index): a buffer the size of the output that single
+        rows were added into). Gradients for producers recorded by `owner` go into `grads`;
+        others go through `route(x, g, piece)`."""
         nodes, op, mode = self.nodes, self.op, self.mode
         slots = [grads.pop(node, None) for node in nodes]
-        if all(s is None for s in slots):
+        buffers = [grads.pop((self, k), None) for k in range(op.outputs)]
+        if all(s is None for s in slots) and all(b is None for b in buffers):
             return False
         gys = []
         for k, y in enumerate(self.outputs[:op.outputs]):
             items = [None if s is None else s[k] for s in slots]
-            if any(item is None for item in items):
-                gy = xp.zeros_like(y)
+            if buffers[k] is not None or any(item is None for item in items):
+                gy = xp.zeros_like(y) if buffers[k] is None else buffers[k]
                 for node, item in zip(nodes, items, strict=True):
                     if item is not None:
-                        slice_of(gy, node.start, node.stop, mode in SQUEEZED)[...] = array_of(item)
+                        slice_of(gy, node.start, node.stop, mode in SQUEEZED)[...] += array_of(item)
             elif mode == SINGLE:
                 gy = array_of(items[0])
             else:
@@ -258,6 +294,9 @@ class Group:
         squeeze = self.mode == STACK
         if squeeze and arg.ndim != self.nodes[0].inputs[p].ndim + 1:  # undo elementwise padding
             gx = gx.reshape((len(self.nodes),) + tuple(self.nodes[0].inputs[p].shape))
+        if self.mode == ROWS and len(gx) == len(self.nodes) and self._scatter_rows(
+                xp, [node.inputs[p] for node in self.nodes], gx, grads, owner):
+            return
         for node in self.nodes:
             x = node.inputs[p]
             if not getattr(x, "requires_grad", False):
@@ -268,3 +307,25 @@ class Group:
                 route(x, gx, piece)
                 continue
             add_grad(grads, producer, x._index, piece)
+
+    @staticmethod
+    def _scatter_rows(xp: Any, xs: list[Any], gx: Any, grads: dict[Any, Any],
+                      owner: Any) -> bool:
+        """When row i of gx belongs to xs[i] and every x is a single row of one output of a
+        group of `owner` (rows_of_one_output), add gx into that output's gradient buffer with
+        one indexed add and return True."""
+        if not all(getattr(x, "requires_grad", False) for x in xs) or getattr(
+                xs[0]._node, "recorder", None) is not owner:
+            return False
+        rows = rows_of_one_output(xs)
+        if rows is None:
+            return False
+        group, index, picked = rows
+        buffer = grads.get((group, index))
+        if buffer is None:
+            buffer = grads[(group, index)] = xp.zeros_like(group.outputs[index])
+        if len(set(picked)) == len(picked):
+            buffer[picked] += gx
+        else:  # a row read twice: both reads add
+            xp.add.at(buffer, picked, gx)
+        return True
