@@ -39,8 +39,13 @@ class Adagrad(Optimizer):
             grad = grad + group["weight_decay"] * param
         lr = group["lr"] / (1.0 + (step - 1) * group["lr_decay"])
         total = buffers["sum"]
-        total += grad * grad
-        param -= lr * (grad / (xp.sqrt(total) + group["eps"]))
+        scratch = grad * grad  # one scratch array for the whole update
+        total += scratch
+        xp.sqrt(total, out=scratch)
+        scratch += group["eps"]
+        xp.divide(grad, scratch, out=scratch)
+        scratch *= lr
+        param -= scratch
 
     def sparse_exact(self, group: dict[str, Any]) -> bool:
         return not group["weight_decay"]
