@@ -226,8 +226,10 @@ class Group:
             first.start = first.stop = -1
         for node in nodes:
             node.group = self
-        if not first.requires_grad:  # no backward will visit: drop the node <-> group cycle
-            self.args = self.nodes = None
+        if not first.requires_grad:  # no backward will visit: drop the node <-> group cycle,
+            self.args = self.nodes = None  # and the inputs, so the graph is freed as it goes
+            for node in nodes:
+                node.inputs = node.producers = None
 
     def backward(self, xp: Any, grads: dict[Any, list[Any]], route: Any, owner: Any,
                  profile: Any) -> bool:

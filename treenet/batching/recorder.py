@@ -218,7 +218,7 @@ class Recorder:
         """Rows of a pending output of this block as a RowView tensor, or None (then getitem
         is recorded as an op)."""
         node = getattr(x, "_node", None)
-        if type(node) is not PendingNode or node.recorder is not self or node.inputs is None:
+        if type(node) is not PendingNode or node.recorder is not self:
             return None
         picked = _row_key(index, node.avals[x._index])
         if picked is None:
@@ -331,7 +331,7 @@ class Recorder:
                 profile.backward_launches += 1
         if not retain_graph:
             for node in reachable:
-                node.inputs = None
+                node.inputs = node.producers = None  # the graph is freed by reference counting
                 if node.is_view:
                     continue
                 group = node.group
