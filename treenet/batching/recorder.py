@@ -54,37 +54,26 @@ class RowView(PendingNode):
 
     __slots__ = ("base", "key")
     is_view = True
+    arrays = out = where = plan = params = None  # never run: no arrays, plan or params
 
     def __init__(self, base: PendingNode, index: int, key: Any, aval: Any,
                  requires_grad: bool, base_tensor: Tensor) -> None:
-        # Node's fields set directly: a view is made per row, so this is a hot path
-        self.op = base.op
+        # a view is made per row, so it sets only what differs from its base
         self.inputs = (base_tensor,)
-        self.arrays = self.out = None
-        self.params = {"index": (key,)}
         self.seq = next(engine._sequence)
-        self.where = None
         self.base = base
         self.key = key
-        self.recorder = base.recorder
         avals = base.avals
         self.avals = (aval,) if len(avals) == 1 else avals[:index] + (aval,) + avals[index + 1:]
-        self.depth = base.depth
-        self.backend = base.backend
-        self.producers = [base]
         self.requires_grad = requires_grad
 
-    @property
-    def group(self) -> Group | None:
-        return self.base.group
-
-    @property
-    def start(self) -> int:
-        return -1  # never adjacent to a group's rows: consumers gather a view's value
-
-    @property
-    def stop(self) -> int:
-        return -1
+    op = property(lambda self: self.base.op)  # gradient slots follow the base's outputs
+    recorder = property(lambda self: self.base.recorder)
+    backend = property(lambda self: self.base.backend)
+    depth = property(lambda self: self.base.depth)
+    producers = property(lambda self: [self.base] if self.inputs is not None else None)
+    group = property(lambda self: self.base.group)
+    start = stop = property(lambda self: -1)  # never adjacent rows: consumers gather values
 
     def value(self, index: int) -> Any:
         return self.base.value(index)[self.key]
@@ -97,6 +86,10 @@ def _row_key(index: tuple[Any, ...], aval: Any) -> tuple[Any, Any] | None:
     if len(index) != 1 or not shape:
         return None
     key, n = index[0], shape[0]
+    if type(key) is slice and key.step is None:  # the common t[a:b]
+        start, stop = key.start, key.stop
+        if type(start) is int and type(stop) is int and 0 <= start < stop <= n:
+            return key, ((stop - start,) + shape[1:], dtype)
     if isinstance(key, int | np.integer) and not isinstance(key, bool):
         return (int(key) % n, (shape[1:], dtype)) if -n <= key < n else None
     if isinstance(key, slice):
@@ -331,9 +324,10 @@ class Recorder:
                 profile.backward_launches += 1
         if not retain_graph:
             for node in reachable:
-                node.inputs = node.producers = None  # the graph is freed by reference counting
+                node.inputs = None  # the graph is freed by reference counting
                 if node.is_view:
                     continue
+                node.producers = None
                 group = node.group
                 group.live -= 1
                 if group.live == 0:  # drop what only backward needed (and the node cycle)
