@@ -264,17 +264,13 @@ class Group:
         if mode == SEGMENTS:
             (sizes,) = self.args
             flat = op.batch.segmented_backward(xp, gy, sizes)
-            gxs = xp.split(flat, xp.cumsum(sizes)[:-1].tolist())
+            gxs = [g.reshape(node.inputs[0].shape) for node, g in zip(
+                nodes, xp.split(flat, xp.cumsum(sizes)[:-1].tolist()), strict=True)]
         else:
             gxs = op.backward(xp, gy, y, *self.args, **self.params)
         profile.add_kernel_time(op.name + " backward", time.perf_counter() - start)
         first = nodes[0]
-        if mode == SEGMENTS:
-            for node, gx in zip(nodes, gxs, strict=True):
-                x = node.inputs[0]
-                route(x, gx.reshape(x.shape), None)
-            return True
-        if mode == JOIN:  # a gradient per argument of every call
+        if mode in (JOIN, SEGMENTS):  # a gradient per argument of every call
             for x, gx in zip((x for node in nodes for x in node.inputs), gxs, strict=True):
                 route(x, gx, None)
             return True

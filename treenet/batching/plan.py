@@ -86,13 +86,12 @@ def plan_call(op: Op, inputs: tuple[Any, ...], params: dict[str, Any]) -> Plan:
         # any number of arguments per call: the signature is their common row shape
         first_shape, dtype = shapes[0]
         return Plan(JOIN, (op, JOIN, key_params, first_shape[1:], dtype), tuple(batched))
-    if rule.kind == "join" and _joins_columns(params, shapes):
-        # joined along a later axis, rows stay independent: rows of every argument batch
-        signature.extend((shape[1:], dtype) for shape, dtype in shapes)
-        return Plan(ROWS, (op, ROWS, key_params, tuple(signature)), tuple(batched))
     if rule.kind == "segments" and _reduces_all(params, shapes):
         return Plan(SEGMENTS, (op, SEGMENTS, key_params, shapes[0][1]), tuple(batched))
-    mode = _mode(rule.kind, rule.row_ndim, shapes, [inputs[i] for i in shared])
+    if rule.kind == "join" and _joins_columns(params, shapes):
+        mode = ROWS  # joined along a later axis, rows stay independent
+    else:
+        mode = _mode(rule.kind, rule.row_ndim, shapes, [inputs[i] for i in shared])
     if mode == SINGLE:
         return Plan(SINGLE, None, reason="argument shapes fit no batched form")
     for shape, dtype in shapes:

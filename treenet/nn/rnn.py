@@ -41,10 +41,7 @@ class LSTMCell(Module):
     def forward(self, x: Tensor,
                 state: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor, Tensor]:
         """x (n, input_size), state (h, c) each (n, H) or None for zeros -> (h', c')."""
-        if state is None:
-            h = c = _zero_state(x, self.hidden_size)
-        else:
-            h, c = state
+        h, c = self._state(x, state)
         return lstm_cell(x, h, c, self.W, self.U, self.b)
 
     def input_projection(self, x: Tensor) -> Tensor:
@@ -54,11 +51,16 @@ class LSTMCell(Module):
     def step(self, gx: Tensor,
              state: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor, Tensor]:
         """One step from rows gx (n, 4H) of `input_projection`; equals forward(x, state)."""
-        if state is None:
-            h = c = _zero_state(gx, self.hidden_size)
-        else:
-            h, c = state
+        h, c = self._state(gx, state)
         return lstm_step(gx, h, c, self.U)
+
+    def _state(self, like: Tensor,
+               state: tuple[Tensor, Tensor] | None) -> tuple[Tensor, Tensor]:
+        """`state`, or zeros (h, c) with like's rows."""
+        if state is None:
+            zeros = _zero_state(like, self.hidden_size)
+            return zeros, zeros
+        return state
 
     def extra_repr(self) -> str:
         return f"{self.input_size}, {self.hidden_size}"
