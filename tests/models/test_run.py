@@ -43,6 +43,23 @@ def test_sentiment_run_round_trip(tiny_sst, tmp_path, model):
         assert tree.words() == original.words()
 
 
+def test_binary_model_with_a_neutral_class_predicts_negative_or_positive(tiny_sst, tmp_path):
+    trained = train_sentiment(SentimentConfig(labels="binary", data_dir=str(tiny_sst),
+                                              vectors="none", embed_dim=8, hidden_size=6,
+                                              epochs=1))
+    assert trained.model_args["num_classes"] == 3  # negative, neutral, positive
+    predictor = load_run(save_run(trained, tmp_path / "run"))
+    assert predictor.labels == ("negative", "positive")
+    tree = parse_tree("(3 (2 a) (4 (4 good) (2 unseen)))", num_classes=5)
+    logits = predictor.model(tree, tree_word_ids(tree, predictor.vocab)).numpy()
+    probabilities = predictor.node_probabilities([tree])[0]
+    assert probabilities.shape == (5, 2)
+    np.testing.assert_array_equal(probabilities.argmax(axis=1), logits[:, 2] > logits[:, 0])
+    labelled, sentence = predictor.predict([tree])[0]
+    assert [n.label for n in labelled.nodes()] == probabilities.argmax(axis=1).tolist()
+    assert sentence["label"] == predictor.labels[int(logits[-1, 2] > logits[-1, 0])]
+
+
 def test_predict_text_uses_spacy(tiny_sst, tmp_path):
     spacy = pytest.importorskip("spacy")
     trained = train_sentiment(SentimentConfig(data_dir=str(tiny_sst), vectors="none",

@@ -69,10 +69,13 @@ def losses(history):
 
 
 @pytest.mark.parametrize("model", ["constituency", "childsum"])
-@pytest.mark.parametrize("labels", ["fine", "binary"])
-def test_train_sentiment_is_reproducible_and_batching_agrees(tiny_sst, model, labels):
-    config = SentimentConfig(model=model, labels=labels, data_dir=str(tiny_sst), vectors="none",
-                             embed_dim=8, hidden_size=6, epochs=3, batch_size=3, patience=None)
+@pytest.mark.parametrize(("labels", "neutral_class", "outputs"),
+                         [("fine", True, 5), ("binary", True, 3), ("binary", False, 2)])
+def test_train_sentiment_is_reproducible_and_batching_agrees(tiny_sst, model, labels,
+                                                             neutral_class, outputs):
+    config = SentimentConfig(model=model, labels=labels, neutral_class=neutral_class,
+                             data_dir=str(tiny_sst), vectors="none", embed_dim=8, hidden_size=6,
+                             epochs=3, batch_size=3, patience=None)
     first = train_sentiment(config)
     again = train_sentiment(config)
     eager = train_sentiment(SentimentConfig(**{**vars(config), "batching": "none"}))
@@ -80,7 +83,7 @@ def test_train_sentiment_is_reproducible_and_batching_agrees(tiny_sst, model, la
     np.testing.assert_allclose(losses(eager.history), losses(first.history), rtol=1e-5)
     assert first.vectors == "none" and first.task == "sentiment"
     assert set(first.metrics) == {"root_accuracy", "node_accuracy"}
-    assert first.model_args["num_classes"] == (5 if labels == "fine" else 2)
+    assert first.model_args["num_classes"] == outputs
     assert losses(first.history)[-1] < losses(first.history)[0]
 
 

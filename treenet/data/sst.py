@@ -3,8 +3,10 @@
 Label views. ``"fine"`` keeps SST's five classes on every node (0 very negative ... 4 very
 positive). ``"binary"`` follows Tai et al. (2015) and the usual SST-2 setup: classes 0 and 1
 become 0 (negative), 3 and 4 become 1 (positive); a sentence whose root is neutral (2) is
-dropped, and every other neutral node gets ``IGNORE_LABEL`` (-1), which losses skip. Labels
-stay ints so that a batch of them fits one integer array. The binary view of the standard
+dropped, and every other neutral node gets ``IGNORE_LABEL`` (-1), which losses and scores skip
+(``binary_view(trees, neutral=True)`` labels them 1 instead, with 0 negative and 2 positive:
+the training labels of Tai et al.'s binary model). Labels stay ints so that a batch of them
+fits one integer array. The binary view of the standard
 splits has 6,920 train / 872 dev / 1,821 test sentences.
 """
 
@@ -41,6 +43,7 @@ IGNORE_LABEL = -1
 """Label of neutral non-root nodes in the binary view; losses skip nodes labelled so."""
 
 _BINARY = {0: 0, 1: 0, 2: IGNORE_LABEL, 3: 1, 4: 1}
+_BINARY_NEUTRAL = {0: 0, 1: 0, 2: 1, 3: 2, 4: 2}
 _FILES = tuple(f"{split}.txt" for split in SST_SPLITS)
 _ARCHIVE = "trainDevTestTrees_PTB.zip"
 
@@ -50,10 +53,12 @@ def read_sst(path: str | Path) -> list[Tree]:
     return read_trees(path, num_classes=SST_NUM_CLASSES)
 
 
-def binary_view(trees: list[Tree]) -> list[Tree]:
-    """Binary copies of fine-grained SST trees (see the module docstring for the mapping)."""
+def binary_view(trees: list[Tree], neutral: bool = False) -> list[Tree]:
+    """Binary copies of fine-grained SST trees, neutral-root sentences dropped (see the module
+    docstring for the mapping); `neutral` keeps neutral nodes as a class between the two."""
+    mapping = (_BINARY_NEUTRAL if neutral else _BINARY).__getitem__
     with gc_paused():
-        return [map_labels(tree, _BINARY.__getitem__) for tree in trees if tree.label != 2]
+        return [map_labels(tree, mapping) for tree in trees if tree.label != 2]
 
 
 def _has_sst(folder: Path) -> bool:

@@ -156,7 +156,8 @@ class SentimentPredictor:
         self.model = model.eval()
         self.vocab = vocabs["words"]
         self.config = config
-        self.labels = sentiment.LABELS[config["model_args"]["num_classes"]]
+        self.labels = sentiment.LABELS[sentiment.predicted_classes(
+            config["model_args"]["num_classes"])]
 
     def node_probabilities(self, trees: Sequence[Tree],
                            batching: str = "dynamic") -> list[np.ndarray]:

@@ -3,9 +3,12 @@
 Tai et al. (2015): hidden 150, Adagrad lr 0.05 with L2 1e-4 on every parameter but the word
 embeddings, which take plain SGD steps at lr 0.1 on the rows a minibatch used (sparse, so
 exact: untouched rows do not move), minibatches of 25 trees, dropout 0.5 before the classifier,
-a loss on every node. ``labels="binary"`` uses `treenet.data.binary_view` (neutral nodes are
-ignored, neutral-root sentences dropped). Models: ``"constituency"`` (binary Tree-LSTM) or
-``"childsum"`` (child-sum cell over the same binarized trees, x = 0 at internal nodes).
+a loss on every node. ``labels="binary"`` trains on `treenet.data.binary_view` (neutral-root
+sentences dropped) as Tai et al. did: a third, neutral class on the neutral nodes, and a
+prediction that chooses between negative and positive (``neutral_class=False`` ignores neutral
+nodes and trains two classes). Dev scores count negative and positive nodes only. Models:
+``"constituency"`` (binary Tree-LSTM) or ``"childsum"`` (child-sum cell over the same binarized
+trees, x = 0 at internal nodes).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from treenet.data.sst import SST_NUM_CLASSES, load_sst
+from treenet.data.sst import SST_NUM_CLASSES, binary_view, load_sst
 from treenet.data.tree import Tree
 from treenet.data.vectors import embedding_matrix
 from treenet.models.metrics import sentiment_scores
@@ -45,13 +48,20 @@ MODELS: dict[str, type[TreeSentiment]] = {"constituency": ConstituencyTreeLSTM,
 Example = tuple[Tree, np.ndarray]
 LABELS = {SST_NUM_CLASSES: ("very negative", "negative", "neutral", "positive", "very positive"),
           2: ("negative", "positive")}
-"""Class names by number of classes: SST's five, or the binary view's two."""
+"""Names of the classes a model predicts: SST's five, or the binary view's two."""
+
+
+def predicted_classes(num_classes: int) -> int:
+    """How many classes a model with `num_classes` outputs predicts: a binary model trained
+    with a neutral class (3 outputs: negative, neutral, positive) predicts two."""
+    return 2 if num_classes == 3 else num_classes
 
 
 @dataclass
 class SentimentConfig:
     """Settings of a sentiment run (defaults: Tai et al.'s recipe; see the module docstring).
 
+    labels: ``"fine"`` or ``"binary"``; neutral_class: binary models train a neutral class.
     embed_dim applies only without vectors (else the vectors' dimension); limit keeps a random
     `limit` train and dev trees (for smoke runs); max_seconds bounds the training time; device:
     ``"cpu"`` or ``"cuda"``.
@@ -59,6 +69,7 @@ class SentimentConfig:
 
     model: str = "constituency"
     labels: str = "fine"
+    neutral_class: bool = True
     data_dir: str | None = None
     vectors: str = "auto"
     embed_dim: int = 300
@@ -88,8 +99,11 @@ def build_model(args: dict[str, Any], embeddings: np.ndarray | None = None) -> T
 
 def _node_logits(model: TreeSentiment, examples: Sequence[Example], batching: str,
                  strategy: str) -> list[np.ndarray]:
-    return eval_outputs(lambda example: model(*example), examples, batching=batching,
-                        strategy=strategy)
+    """(nodes, predicted classes) scores per tree: a neutral class trained beside negative and
+    positive (3 outputs) is left out, so the prediction chooses between those two."""
+    logits = eval_outputs(lambda example: model(*example), examples, batching=batching,
+                          strategy=strategy)
+    return [scores[:, ::2] if scores.shape[1] == 3 else scores for scores in logits]
 
 
 def predict_labels(model: TreeSentiment, examples: Sequence[Example], *,
@@ -117,15 +131,24 @@ def sentiment_job(config: SentimentConfig) -> Job:
     if config.model not in MODELS or config.batching == "padded":
         raise ValueError(f"model must be one of {tuple(MODELS)} and batching 'dynamic' or "
                          f"'none', got {config.model!r} and {config.batching!r}")
-    train, dev = (sample(load_sst(split, view=config.labels, data_dir=config.data_dir),
-                         config.limit, config.seed) for split in ("train", "dev"))
+    if config.labels not in ("fine", "binary"):
+        raise ValueError(f"labels must be 'fine' or 'binary', not {config.labels!r}")
+    binary = config.labels == "binary"
+
+    def split_trees(split: str, neutral: bool) -> list[Tree]:
+        trees = load_sst(split, data_dir=config.data_dir)
+        return sample(binary_view(trees, neutral) if binary else trees, config.limit,
+                      config.seed)
+
+    train, dev = split_trees("train", config.neutral_class), split_trees("dev", False)
     vectors, used = load_vectors(config.vectors)
     vocab = word_vocab([t.words() for t in train], [t.words() for t in dev], vectors,
                        min_freq=config.min_freq, lower=config.lower)
     args = {"model": config.model, "vocab_size": len(vocab),
             "embed_dim": config.embed_dim if vectors is None else vectors.dim,
             "hidden_size": config.hidden_size,
-            "num_classes": SST_NUM_CLASSES if config.labels == "fine" else 2,
+            "num_classes": 3 if binary and config.neutral_class else 2 if binary
+            else SST_NUM_CLASSES,
             "dropout": config.dropout}
     manual_seed(config.seed)
     model = build_model(args, embeddings=None if vectors is None else embedding_matrix(
