@@ -101,6 +101,17 @@ def test_spacy_vectors_from_a_blank_pipeline():
     assert vectors["pear"].tolist() == [0, 1, 0] and vectors["apple"].tolist() == [1, 0, 0]
 
 
+def test_spacy_vectors_warn_about_copied_rows():
+    spacy = pytest.importorskip("spacy", reason="spaCy is not installed")
+    nlp = spacy.blank("en")
+    for word, vector in [("good", [1, 0]), ("fine", [0, 1]), ("a", [1, 0]), ("the", [1, 0])]:
+        nlp.vocab.set_vector(word, np.array(vector, dtype=np.float32))
+    with pytest.warns(UserWarning, match=r"2 of the 4 rows .* 'a' has the vector of 'good'"):
+        vectors = spacy_vectors(nlp)
+    assert vectors.copied_rows() == {vectors.index["a"]: 0, vectors.index["the"]: 0}
+    assert Vectors({"x": 0, "y": 1}, np.eye(2, dtype=np.float32)).copied_rows() == {}
+
+
 def test_spacy_vectors_by_pipeline_name():
     pytest.importorskip("spacy", reason="spaCy is not installed")
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -49,6 +50,17 @@ class Vectors:
 
     def __getitem__(self, word: str) -> np.ndarray:
         return self.matrix[self.index[word]]
+
+    def copied_rows(self) -> dict[int, int]:
+        """{row: the first row it equals} for each row of a word that repeats an earlier such
+        row exactly. A sound table has none: words that share a vector share one row."""
+        used = np.unique(np.fromiter(self.index.values(), dtype=np.int64, count=len(self)))
+        rows = np.ascontiguousarray(self.matrix[used])
+        keys = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).ravel()
+        _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+        original = used[first[inverse.ravel()]]
+        copied = np.flatnonzero(original != used)
+        return dict(zip(used[copied].tolist(), original[copied].tolist(), strict=True))
 
 
 def read_text_vectors(path: str | Path, *, limit: int | None = None) -> Vectors:
@@ -129,7 +141,27 @@ def spacy_vectors(nlp: Language | str) -> Vectors:
         raise ValueError("this spaCy pipeline has no static word vectors (e.g. use *_md, *_lg)")
     strings = nlp.vocab.strings
     index = {strings[key]: row for key, row in table.key2row.items() if key in strings}
-    return Vectors(index, np.asarray(table.data, dtype=np.float32))
+    vectors = Vectors(index, np.asarray(table.data, dtype=np.float32))
+    copies = vectors.copied_rows()
+    if copies:
+        rows = len(set(index.values()))
+        warnings.warn(f"{len(copies)} of the {rows} rows of this spaCy pipeline's word "
+                      f"vectors repeat another row exactly ({_example(vectors, copies)}): "
+                      "the words of such rows cannot be told apart, so these vectors carry "
+                      "less than their size suggests", stacklevel=2)
+    return vectors
+
+
+def _example(vectors: Vectors, copies: dict[int, int]) -> str:
+    """A pair of plain lower-case words with one vector, from the first such copied row."""
+    words: dict[int, str] = {}
+    for word, row in vectors.index.items():
+        if word.isalpha() and word.islower() and len(word) < len(words.get(row, word + "-")):
+            words[row] = word
+    for row, original in copies.items():
+        if row in words and original in words:
+            return f"e.g. {words[row]!r} has the vector of {words[original]!r}"
+    return f"e.g. row {next(iter(copies))} repeats row {next(iter(copies.values()))}"
 
 
 def _find(token: str, vectors: Vectors, lower: bool) -> tuple[int | None, bool]:
