@@ -68,6 +68,7 @@ def _grads(programs, inputs, params, seed, strategy):
 
 
 def _relative_error(a, b):
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)  # 1e-300 underflows float32
     return np.linalg.norm(a - b) / max(np.linalg.norm(b), 1e-300)
 
 

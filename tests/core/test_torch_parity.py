@@ -47,6 +47,17 @@ def _lstm_step(gx, h, c, U):
     return o * torch.tanh(c), c
 
 
+def _lstm_sequence(gx, U, lengths=None, reverse=False):
+    outputs, start = [None] * len(gx), 0
+    for n in (len(gx),) if lengths is None else lengths:
+        h = c = gx.new_zeros((1, U.shape[0]))
+        for t in range(n - 1, -1, -1) if reverse else range(n):
+            h, c = _lstm_step(gx[start + t:start + t + 1], h, c, U)
+            outputs[start + t] = h
+        start += n
+    return torch.cat(outputs)
+
+
 def _tree_lstm_leaf(x, W, b):
     i, o, u = _gates(x @ W + b, "sst")
     c = i * u
@@ -114,6 +125,7 @@ REFERENCE = {
         logits, t, reduction="none", ignore_index=ignore_index),
     "lstm_cell": _lstm_cell,
     "lstm_step": _lstm_step,
+    "lstm_sequence": _lstm_sequence,
     "tree_lstm_leaf": _tree_lstm_leaf,
     "binary_tree_lstm": _binary_tree_lstm,
     "childsum_tree_lstm": _childsum_tree_lstm,

@@ -26,12 +26,12 @@ def vocabs():
                                                        unk=None)}
 
 
-def make_tagger(vocabs, crf, chars=True, dtype=np.float64):
+def make_tagger(vocabs, crf, chars=True, dtype=np.float64, fused=True):
     tags = vocabs["tags"].itos
     return BiLSTMTagger(len(vocabs["words"]), len(tags), embed_dim=5, hidden_size=4,
                         num_chars=len(vocabs["chars"]) if chars else 0, char_filters=3,
                         max_word_length=8, crf=crf, penalty=bio_penalty(tags) if crf else None,
-                        dtype=dtype)
+                        dtype=dtype, fused=fused)
 
 
 def grad(p):
@@ -45,16 +45,32 @@ def encoded(model, vocabs):
             for w, t in SENTENCES]
 
 
+@pytest.mark.parametrize("fused", [True, False])
 @pytest.mark.parametrize("crf", [False, True])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_training_eager_equals_batched(vocabs, crf, dtype, same_training):
+def test_training_eager_equals_batched(vocabs, crf, dtype, fused, same_training):
     examples = encoded(make_tagger(vocabs, crf), vocabs)
     batches = [examples[:3], examples[3:]] * 2
 
     def loss_of(model, batch):
         return tn.sum(tn.stack([model.loss(s) for s in batch]))
 
-    same_training(lambda: make_tagger(vocabs, crf, dtype=dtype), loss_of, batches, dtype)
+    same_training(lambda: make_tagger(vocabs, crf, dtype=dtype, fused=fused), loss_of, batches,
+                  dtype)
+
+
+def test_fused_and_per_token_directions_agree(vocabs):
+    results = []
+    for fused in (True, False):
+        tn.manual_seed(0)
+        model = make_tagger(vocabs, crf=True, fused=fused)
+        loss = tn.sum(tn.stack([model.loss(s) for s in encoded(model, vocabs)]))
+        loss.backward()
+        results.append((loss.item(), {name: grad(p) for name, p in model.named_parameters()}))
+    (fused_loss, fused_grads), (step_loss, step_grads) = results
+    assert fused_loss == pytest.approx(step_loss, rel=1e-12)
+    for name, g in step_grads.items():
+        np.testing.assert_allclose(fused_grads[name], g, rtol=1e-10, atol=1e-14, err_msg=name)
 
 
 @pytest.mark.parametrize("chars", [False, True])
@@ -89,15 +105,20 @@ def test_char_windows():
     np.testing.assert_array_equal(slots[1], [[0, 1, 2], [1, 2, 5], [2, 5, 6], [5, 6, 0]])
 
 
-def test_batched_tagger_groups_token_ops(vocabs):
+@pytest.mark.parametrize("fused", [True, False])
+def test_batched_tagger_groups_token_ops(vocabs, fused):
     tn.manual_seed(0)
-    model = make_tagger(vocabs, crf=True, dtype=np.float32)
+    model = make_tagger(vocabs, crf=True, dtype=np.float32, fused=fused)
     examples = encoded(model, vocabs)
     with tn.autobatch() as batch:
         tn.sum(tn.stack([model.loss(s) for s in examples])).backward()
     profile = batch.profile
     tokens = sum(len(s) for s in examples)
-    assert profile.nodes_by_op["lstm_step"] == 2 * tokens
-    assert profile.launches_by_op["lstm_step"] <= 2 * max(len(s) for s in examples)
+    if fused:  # each direction of every sentence: one packed recurrence
+        assert profile.nodes_by_op["lstm_sequence"] == 2 * len(examples)
+        assert profile.launches_by_op["lstm_sequence"] == 2
+    else:
+        assert profile.nodes_by_op["lstm_step"] == 2 * tokens
+        assert profile.launches_by_op["lstm_step"] <= 2 * max(len(s) for s in examples)
     assert profile.launches_by_op["lookup"] <= 2
     assert profile.launches_by_op["logsumexp"] <= max(len(s) for s in examples) + 2

@@ -49,6 +49,75 @@ def test_lstm_cell_steps_from_a_precomputed_input_projection():
                                rtol=1e-12)
 
 
+@pytest.mark.parametrize("reverse", [False, True])
+def test_lstm_cell_sequence_equals_its_steps(reverse):
+    cell = nn.LSTMCell(3, 2, dtype=np.float64)
+    x = tn.tensor(_randn(5, 3))
+    outputs = cell.sequence(x, reverse=reverse)
+    gates, state, steps = cell.input_projection(x), None, [None] * 5
+    for t in range(4, -1, -1) if reverse else range(5):
+        state = cell.step(gates[t:t + 1], state)
+        steps[t] = state[0]
+    expected = tn.concatenate(steps)
+    np.testing.assert_allclose(outputs.numpy(), expected.numpy(), rtol=1e-12)
+    weights = tn.tensor(_randn(5, 2, seed=3))
+    (outputs * weights).sum().backward()
+    grads = _grads(cell)
+    cell.zero_grad()
+    (expected * weights).sum().backward()
+    for name, g in _grads(cell).items():
+        np.testing.assert_allclose(grads[name], g, rtol=1e-10, err_msg=name)
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_lstm_sequence_of_joined_sequences_matches_torch_lstm(reverse):
+    torch = _torch()
+    lengths = (4, 1, 6, 0, 3)
+    x, U = _randn(sum(lengths), 8), 0.5 * _randn(2, 8, seed=1)
+    gx, u = tn.tensor(x, requires_grad=True), tn.tensor(U, requires_grad=True)
+    ours = tn.lstm_sequence(gx, u, lengths=lengths, reverse=reverse)
+    ref = torch.nn.LSTM(8, 2, bias=False).double()  # gx is the input: weight_ih = identity
+    with torch.no_grad():
+        ref.weight_ih_l0.copy_(torch.eye(8, dtype=torch.float64))
+        ref.weight_hh_l0.copy_(torch.tensor(U.T))
+    xt = torch.tensor(x, requires_grad=True)
+    pieces = [p for p in torch.split(xt, lengths) if len(p)]
+    packed = torch.nn.utils.rnn.pack_sequence([p.flip(0) if reverse else p for p in pieces],
+                                              enforce_sorted=False)
+    padded, _ = torch.nn.utils.rnn.pad_packed_sequence(ref(packed)[0], batch_first=True)
+    theirs = torch.cat([padded[k, :len(p)].flip(0) if reverse else padded[k, :len(p)]
+                        for k, p in enumerate(pieces)])
+    np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=1e-10, atol=1e-14)
+    weights = _randn(*ours.shape, seed=2)
+    (ours * tn.tensor(weights)).sum().backward()
+    (theirs * torch.tensor(weights)).sum().backward()
+    np.testing.assert_allclose(gx.grad.numpy(), xt.grad.numpy(), rtol=1e-9, atol=1e-13)
+    np.testing.assert_allclose(u.grad.numpy(), ref.weight_hh_l0.grad.numpy().T, rtol=1e-9,
+                               atol=1e-13)
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_lstm_sequences_of_many_examples_run_as_one_launch(reverse):
+    cell = nn.LSTMCell(3, 2, dtype=np.float64)
+    xs = [tn.tensor(_randn(n, 3, seed=n)) for n in (4, 1, 0, 6)]
+
+    def loss():
+        return tn.stack([(cell.sequence(x, reverse) * (k + 1)).sum()
+                         for k, x in enumerate(xs)]).sum()
+
+    eager = loss()
+    eager.backward()
+    expected = _grads(cell)
+    cell.zero_grad()
+    with tn.autobatch() as batch:
+        batched = loss()
+        batched.backward()
+    assert batch.profile.launches_by_op["lstm_sequence"] == 1  # all four sequences
+    np.testing.assert_allclose(batched.item(), eager.item(), rtol=1e-12)
+    for name, g in _grads(cell).items():
+        np.testing.assert_allclose(g, expected[name], rtol=1e-10, err_msg=name)
+
+
 def test_gru_cell_by_hand():
     cell = nn.GRUCell(3, 2, dtype=np.float64)
     x, h = _randn(4, 3), _randn(4, 2, seed=1)

@@ -45,6 +45,9 @@ class BatchRule:
       - "unbatched": each call runs on its own.
     shared: positions of arguments that must be the same tensor across a group (parameters);
       their identity is part of the group's signature and they are passed once.
+    sizes: for "rows" ops whose rows depend on each other within a call (a recurrence over a
+      sequence), the name of a param through which the group's call receives every call's
+      row count (a tuple); calls that set that param themselves run alone.
     """
 
     kind: str
@@ -53,6 +56,7 @@ class BatchRule:
     row_ndim: int = 1
     segmented: Callable[..., Any] | None = None
     segmented_backward: Callable[..., Any] | None = None
+    sizes: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in BATCH_KINDS:

@@ -201,6 +201,10 @@ class Group:
                 args[p] = batched
             if mode == STACK:
                 self.params = op.batch.lift(self.params, len(nodes))
+            elif op.batch.sizes is not None:  # a recurrence over each call's rows
+                p = first.plan.batched[0]
+                self.params = {**self.params,
+                               op.batch.sizes: tuple(len(n.inputs[p]) for n in nodes)}
         start = time.perf_counter()
         if mode == SEGMENTS:
             sizes = xp.asarray([a.size for a in args])

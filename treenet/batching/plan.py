@@ -62,6 +62,8 @@ def plan_call(op: Op, inputs: tuple[Any, ...], params: dict[str, Any]) -> Plan:
         key_params = freeze(params)
     except TypeError:
         return Plan(SINGLE, None, reason="params hold an array (e.g. advanced indexing)")
+    if rule.sizes is not None and params.get(rule.sizes) is not None:
+        return Plan(SINGLE, None, reason=f"the call sets {rule.sizes} itself")
     if rule.kind == "rows":
         shared = rule.shared
     elif rule.kind == "elementwise":

@@ -1,14 +1,16 @@
 """BiLSTM sequence tagger (optional character CNN and CRF), written per sentence.
 
-Each token is embedded by its own lookup and each LSTM step is one fused cell, so under
-`treenet.autobatch()` token t of every sentence of a minibatch runs in one kernel; the steps'
-outputs are joined and classified once per sentence (softmax), or scored per token and fed to
-the CRF's forward algorithm, whose step t also batches across sentences.
+A sentence's words are embedded by one lookup; each LSTM direction projects all its inputs with
+one call and runs over the sentence as one fused `lstm_sequence` op (or, with fused=False, one
+`lstm_step` per token), so under `treenet.autobatch()` each direction of every sentence of a
+minibatch runs in one packed recurrence (or token t of every sentence in one kernel). The
+outputs are classified once per sentence (softmax), or their rows fed to the CRF's forward
+algorithm, whose step t also batches across sentences.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +43,8 @@ class BiLSTMTagger(nn.Module):
     num_chars = 0 leaves out the character features; crf=False scores each token by softmax.
     penalty: the CRF's constant transition penalty (e.g. `crf.bio_penalty(tags)`).
     embeddings: an optional (vocab_size, embed_dim) matrix to start the word embedding from.
+    fused: each LSTM direction is one op per sentence (else one op per token: the same
+    numbers, for code that must act between steps).
     """
 
     def __init__(self, vocab_size: int, num_tags: int, embed_dim: int = 100,
@@ -48,8 +52,9 @@ class BiLSTMTagger(nn.Module):
                  char_width: int = 3, max_word_length: int = 16, dropout: float = 0.5,
                  crf: bool = False, penalty: np.ndarray | None = None,
                  embeddings: np.ndarray | None = None, sparse: bool = True,
-                 dtype: Any = np.float32) -> None:
+                 dtype: Any = np.float32, fused: bool = True) -> None:
         super().__init__()
+        self.fused = fused
         self.embed = word_embedding(vocab_size, embed_dim, embeddings, sparse, dtype)
         self.chars = (CharCNN(num_chars, char_filters, char_width, max_word_length, dtype)
                       if num_chars else None)
@@ -74,37 +79,34 @@ class BiLSTMTagger(nn.Module):
             x = concatenate([x, self.chars(sentence.chars)], axis=1)
         return self.dropout(x)
 
-    def states(self, sentence: TaggedIds) -> tuple[list[Tensor], list[Tensor]]:
-        """Forward and backward LSTM outputs of each token, T x (1, hidden) each.
-
-        Each direction projects all the sentence's inputs with one call, then steps through
-        its rows (row views under autobatch)."""
+    def states(self, sentence: TaggedIds) -> tuple[Tensor, Tensor]:
+        """Forward and backward LSTM outputs (T, hidden) of the sentence's tokens."""
         x = self.token_inputs(sentence)
-        steps = range(len(sentence))
-        return (self._run(self.forward_cell, x, steps),
-                self._run(self.backward_cell, x, reversed(steps))[::-1])
+        return (self._direction(self.forward_cell, x, reverse=False),
+                self._direction(self.backward_cell, x, reverse=True))
 
-    @staticmethod
-    def _run(cell: nn.LSTMCell, x: Tensor, steps: Iterable[int]) -> list[Tensor]:
-        """The cell's outputs (1, hidden) over the rows of x in the order `steps`."""
+    def _direction(self, cell: nn.LSTMCell, x: Tensor, reverse: bool) -> Tensor:
+        """One direction's outputs (T, hidden) over the rows of x: one fused op, or one step
+        per row of the input projection (row views under autobatch)."""
+        if self.fused:
+            return cell.sequence(x, reverse)
         gates = cell.input_projection(x)
-        outputs, state = [], None
-        for t in steps:
+        outputs: list[Tensor] = [gates] * len(x)
+        state = None
+        for t in reversed(range(len(x))) if reverse else range(len(x)):
             state = cell.step(gates[t:t + 1], state)
-            outputs.append(state[0])
-        return outputs
+            outputs[t] = state[0]
+        return concatenate(outputs)
 
     def emission_rows(self, sentence: TaggedIds) -> list[Tensor]:
-        """Tag scores of each token, T x (1, num_tags) (the CRF's per-step inputs)."""
-        forward, backward = self.states(sentence)
-        return [self.out(self.dropout(concatenate([f, b], axis=1)))
-                for f, b in zip(forward, backward, strict=True)]
+        """Tag scores of each token, T x (1, num_tags) (the CRF's per-step inputs): the rows of
+        `forward` (row views under autobatch)."""
+        scores = self(sentence)
+        return [scores[t:t + 1] for t in range(len(sentence))]
 
     def forward(self, sentence: TaggedIds) -> Tensor:
-        """Tag scores (T, num_tags) of one sentence (the rows of `emission_rows`, computed
-        with one classifier call)."""
-        forward, backward = self.states(sentence)
-        h = concatenate([concatenate(forward), concatenate(backward)], axis=1)
+        """Tag scores (T, num_tags) of one sentence, from one classifier call."""
+        h = concatenate(list(self.states(sentence)), axis=1)
         return self.out(self.dropout(h))
 
     def loss(self, sentence: TaggedIds) -> Tensor:

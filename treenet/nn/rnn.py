@@ -9,7 +9,7 @@ import numpy as np
 
 from treenet.nn import init
 from treenet.nn.module import Module, ModuleList
-from treenet.ops.cells import lstm_cell, lstm_step
+from treenet.ops.cells import lstm_cell, lstm_sequence, lstm_step
 from treenet.ops.dropout import dropout
 from treenet.ops.elementwise import sigmoid, tanh
 from treenet.ops.linalg import linear
@@ -53,6 +53,13 @@ class LSTMCell(Module):
         """One step from rows gx (n, 4H) of `input_projection`; equals forward(x, state)."""
         h, c = self._state(gx, state)
         return lstm_step(gx, h, c, self.U)
+
+    def sequence(self, x: Tensor, reverse: bool = False) -> Tensor:
+        """Outputs h (T, H) of the cell stepping through the rows of x (T, input_size) from a
+        zero state (last row first with `reverse`): two ops (`input_projection`, then one
+        `lstm_sequence`), so under autobatch the sequences of many examples run as one
+        packed recurrence. Equals `step` over the rows of `input_projection(x)`."""
+        return lstm_sequence(self.input_projection(x), self.U, reverse=reverse)
 
     def _state(self, like: Tensor,
                state: tuple[Tensor, Tensor] | None) -> tuple[Tensor, Tensor]:

@@ -5,6 +5,7 @@ from treenet.ops.cells import (
     binary_tree_lstm,
     childsum_tree_lstm,
     lstm_cell,
+    lstm_sequence,
     lstm_step,
     tree_lstm_leaf,
 )
@@ -65,9 +66,8 @@ __all__ = [
     "abs", "add", "argmax", "argmin", "as_tensor", "astype", "binary_tree_lstm", "broadcast_to",
     "childsum_tree_lstm", "clip", "concatenate", "cross_entropy", "divide", "dropout", "equal",
     "exp", "expand_dims", "getitem", "greater", "greater_equal", "less", "less_equal", "linear",
-    "log", "log_softmax", "logsumexp", "lookup", "lstm_cell", "lstm_step", "matmul", "max",
-    "maximum", "mean", "min", "minimum", "multiply", "negative", "not_equal", "power", "relu",
-    "reshape", "sigmoid",
-    "softmax", "split", "sqrt", "squeeze", "stack", "subtract", "sum", "take", "tanh", "transpose",
-    "tree_lstm_leaf", "where",
+    "log", "log_softmax", "logsumexp", "lookup", "lstm_cell", "lstm_sequence", "lstm_step",
+    "matmul", "max", "maximum", "mean", "min", "minimum", "multiply", "negative", "not_equal",
+    "power", "relu", "reshape", "sigmoid", "softmax", "split", "sqrt", "squeeze", "stack",
+    "subtract", "sum", "take", "tanh", "transpose", "tree_lstm_leaf", "where",
 ]

@@ -173,6 +173,98 @@ LSTM_STEP = defop("lstm_step", _lstm_step, _lstm_step_backward, _lstm_step_infer
                                {}), outputs=2, saves=2)
 
 
+# ---- LSTM over whole sequences --------------------------------------------------------------
+def _packing(lengths: tuple[int, ...], reverse: bool) -> tuple[np.ndarray, list[int]]:
+    """Time-major packing of sequences joined end to end: (order, counts). Block t of `order`
+    (counts[t] rows) holds the row of step t of every sequence still running, longest
+    sequences first, so block t + 1 continues the first counts[t + 1] rows of block t. Step t
+    of a sequence is its row t (its row len - 1 - t with `reverse`)."""
+    sizes = np.asarray(lengths, dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    longest = np.argsort(-sizes, kind="stable")
+    sizes, starts = sizes[longest], starts[longest]
+    steps = np.arange(int(sizes[0]) if len(sizes) else 0)[:, None]
+    rows = starts + sizes - 1 - steps if reverse else starts + steps
+    running = steps < sizes
+    return rows[running], running.sum(axis=1).tolist()
+
+
+def _lstm_sequence(xp, gx, U, lengths=None, reverse=False):
+    """LSTM over whole sequences from zero states: gx (N, 4H) = x W + b of the rows of one
+    sequence (or of several joined end to end, `lengths` rows each), U (H, 4H) -> h (N, H),
+    step t's output in the row of its input; `reverse` runs each sequence last row first."""
+    order, counts = _packing((len(gx),) if lengths is None else lengths, reverse)
+    H = U.shape[0]
+    z = gx[xp.asarray(order)]  # packed preactivations, activated in place step by step
+    h, c, tc = (xp.empty((len(gx), H), dtype=z.dtype) for _ in range(3))
+    start = previous = 0
+    for n in counts:
+        step, done = slice(start, start + n), slice(previous, previous + n)
+        zt = z[step]
+        if start:
+            zt += h[done] @ U
+        _activate(xp, zt, "ssts", out=zt)
+        ct = xp.multiply(zt[:, :H], zt[:, 2 * H:3 * H], out=c[step])
+        if start:
+            ct += zt[:, H:2 * H] * c[done]
+        xp.tanh(ct, out=tc[step])
+        xp.multiply(zt[:, 3 * H:], tc[step], out=h[step])
+        previous, start = start, start + n
+    out = xp.empty_like(h)
+    out[xp.asarray(order)] = h
+    return out, h, c, z, tc
+
+
+def _lstm_sequence_backward(xp, gy, ys, gx, U, lengths=None, reverse=False):
+    _, h, c, z, tc = ys
+    order, counts = _packing((len(gx),) if lengths is None else lengths, reverse)
+    H = U.shape[0]
+    index = xp.asarray(order)
+    gh = gy[index]  # packed; step t's block also collects what step t + 1 sends back
+    dz = xp.empty_like(z)
+    gc = xp.zeros((counts[0] if counts else 0, H), dtype=z.dtype)
+    starts = np.concatenate([[0], np.cumsum(counts)]).tolist()
+    for t in range(len(counts) - 1, -1, -1):
+        start, n = starts[t], counts[t]
+        step = slice(start, start + n)
+        zt, dzt = z[step], dz[step]
+        i, f, g, o = zt[:, :H], zt[:, H:2 * H], zt[:, 2 * H:3 * H], zt[:, 3 * H:]
+        gct = _cell_state_grad(xp, gh[step], gc[:n], o, tc[step])
+        xp.multiply(gct, g, out=dzt[:, :H])
+        xp.multiply(gct, i, out=dzt[:, 2 * H:3 * H])
+        xp.multiply(gh[step], tc[step], out=dzt[:, 3 * H:])
+        if t:
+            done = slice(starts[t - 1], starts[t - 1] + n)
+            xp.multiply(gct, c[done], out=dzt[:, H:2 * H])
+        else:
+            dzt[:, H:2 * H] = 0
+        dzt *= _slope(xp, zt, "ssts")
+        xp.multiply(gct, f, out=gc[:n])
+        if t:
+            gh[done] += dzt @ U.T
+    first = counts[0] if counts else 0
+    previous = np.concatenate([np.arange(starts[t - 1], starts[t - 1] + counts[t])
+                               for t in range(1, len(counts))] or [np.zeros(0, np.int64)])
+    dgx = xp.empty_like(dz)
+    dgx[index] = dz
+    return dgx, LowRankGrad(h[xp.asarray(previous)], dz[first:])
+
+
+def _lstm_sequence_infer(gx, U, lengths=None, reverse=False):
+    _check(len(gx.shape) == 2 and len(U.shape) == 2 and tuple(gx.shape[1:]) == (4 * U.shape[0],)
+           and tuple(U.shape) == (U.shape[0], 4 * U.shape[0]),
+           f"expected gx (N, 4H) and U (H, 4H), got {tuple(gx.shape)}, {tuple(U.shape)}")
+    _check(lengths is None or (sum(lengths) == gx.shape[0] and min(lengths, default=0) >= 0),
+           f"lengths {lengths} do not add up to the {gx.shape[0]} rows of gx")
+    return (gx.shape[0], U.shape[0]), np.result_type(gx.dtype, U.dtype)
+
+
+LSTM_SEQUENCE = defop("lstm_sequence", _lstm_sequence, _lstm_sequence_backward,
+                      _lstm_sequence_infer, BatchRule("rows", shared=(1,), sizes="lengths"),
+                      lambda rng: ([rng.standard_normal((4, 8)), 0.5 * rng.standard_normal((2, 8))],
+                                   {}), saves=4)
+
+
 # ---- Tree-LSTM leaf (Tai et al. constituency) ---------------------------------------------
 def _tree_lstm_leaf(xp, x, W, b):
     """Tree-LSTM leaf from its input: [i, o, u] = x @ W + b (n, 3H);
@@ -362,6 +454,17 @@ def lstm_step(gx: Tensor, h: Tensor, c: Tensor, U: Tensor) -> tuple[Tensor, Tens
     Equals lstm_cell(x, h, c, W, U, b) (up to rounding) with z = gx + h @ U.
     """
     return apply(LSTM_STEP, gx, h, c, U)
+
+
+def lstm_sequence(gx: Tensor, U: Tensor, *, lengths: tuple[int, ...] | None = None,
+                  reverse: bool = False) -> Tensor:
+    """An LSTM over a whole sequence from zero states, as one op: gx = x @ W + b (T, 4H) of its
+    T steps, U (H, 4H) -> h (T, H), row t the output of step t (`reverse`: steps run from the
+    last row to the first). `lengths` runs several sequences joined end to end at once.
+
+    Equals lstm_step applied row by row. Under autobatch the sequences of a group run as one
+    packed recurrence (each step one matmul over every sequence still running)."""
+    return apply(LSTM_SEQUENCE, gx, U, lengths=lengths, reverse=reverse)
 
 
 def tree_lstm_leaf(x: Tensor, W: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
