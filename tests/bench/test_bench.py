@@ -19,7 +19,7 @@ def tiny(monkeypatch, data_dir):
 
 @pytest.mark.parametrize("task, batchings", [
     ("treelstm", ["dynamic", "none", "padded"]),
-    ("tagger", ["dynamic", "none", "padded", "padded-sorted"]),
+    ("tagger", ["dynamic", "dynamic-steps", "none", "padded", "padded-sorted"]),
 ])
 def test_every_batching_mode_reports_the_fields_and_the_same_loss(tiny, capsys, task, batchings):
     assert main(["bench", "--task", task, "--batching", ",".join(batchings), "--batch-size",

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from treenet.bench.peers import peer_command
-from treenet.bench.run import TASKS, WORKLOADS
+from treenet.bench.run import TASKS, WORKLOADS, autobatched
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class Config:
         if self.system == "treenet":
             if self.batching not in TASKS[self.task].BATCHINGS:
                 return f"no {self.batching} batching for {self.task}"
-            strategy = ["--strategy", self.strategy] if self.batching == "dynamic" else []
+            strategy = ["--strategy", self.strategy] if autobatched(self.batching) else []
             size = [] if self.batch_size is None else ["--batch-size", str(self.batch_size)]
             return [sys.executable, "-m", "treenet.bench.run", "--task", self.task,
                     "--batching", self.batching, *strategy, *size, "--mode", self.mode,
@@ -46,7 +46,7 @@ class Config:
     def label(self) -> str:
         if self.system == "treenet":
             return f"treenet {self.batching}" + (f" ({self.strategy})"
-                                                 if self.batching == "dynamic" else "")
+                                                 if autobatched(self.batching) else "")
         return self.system
 
 

@@ -23,6 +23,12 @@ TASKS = {"treelstm": treelstm, "tagger": tagger}
 WORKLOADS = {"treelstm": protocol.TREELSTM, "tagger": protocol.TAGGER}
 
 
+def autobatched(batching: str) -> bool:
+    """Whether a batching mode runs per-example code under `treenet.autobatch` ("dynamic",
+    and the tagger's "dynamic-steps": one LSTM op per token instead of one per sentence)."""
+    return batching.startswith("dynamic")
+
+
 def run(task: str, batching: str, strategy: str, mode: str, data_dir: Path,
         batch_size: int | None = None) -> dict:
     """Warm up, then time the protocol's batches; returns the measured figures."""
@@ -35,7 +41,7 @@ def run(task: str, batching: str, strategy: str, mode: str, data_dir: Path,
     step, (warm, timed) = workload.prepare(data_dir, mode, batching, work)
 
     def context() -> tn.autobatch:
-        return tn.autobatch(strategy if batching == "dynamic" else "none")
+        return tn.autobatch(strategy if autobatched(batching) else "none")
 
     for batch in warm:
         step(batch, context())
@@ -52,7 +58,7 @@ def run(task: str, batching: str, strategy: str, mode: str, data_dir: Path,
         kernel += batch_context.profile.kernel_seconds
     seconds = time.perf_counter() - start
     sentences, tokens, positions = (sum(column) for column in zip(*sizes, strict=True))
-    dynamic = batching == "dynamic"
+    dynamic = autobatched(batching)
     return {
         "system": "treenet", "task": task, "batching": batching,
         "strategy": strategy if dynamic else None, "mode": mode, "device": "cpu",
@@ -72,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--task", choices=sorted(TASKS), default="treelstm")
     parser.add_argument("--batching", default="dynamic",
-                        help="dynamic, none, padded (tagger also padded-sorted)")
+                        help="dynamic, none, padded (tagger also padded-sorted, dynamic-steps)")
     parser.add_argument("--strategy", choices=["agenda", "depth"], default="agenda")
     parser.add_argument("--mode", choices=["train", "infer"], default="train")
     parser.add_argument("--batch-size", type=int)

@@ -1,6 +1,7 @@
 """Benchmark workload B: BiLSTM tagger on CoNLL-2000 POS, per-sentence code (dynamic or one
-sentence at a time) or masks over padded minibatches (in the protocol's order, or with the
-sentences sorted by length into buckets)."""
+sentence at a time; "dynamic-steps": dynamic with one LSTM step op per token instead of one
+LSTM op per sentence and direction) or masks over padded minibatches (in the protocol's order,
+or with the sentences sorted by length into buckets)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from treenet.bench import protocol
 from treenet.models import BiLSTMTagger
 from treenet.models.padded import padded_loss, padded_scores
 
-BATCHINGS = ("dynamic", "none", "padded", "padded-sorted")
+BATCHINGS = ("dynamic", "dynamic-steps", "none", "padded", "padded-sorted")
 
 
 def _sorted_buckets(batches: list[list[Any]]) -> list[list[Any]]:
@@ -37,7 +38,8 @@ def prepare(data_dir: Path, mode: str, batching: str,
         warm, timed = _sorted_buckets(warm), _sorted_buckets(timed)
     tn.manual_seed(protocol.SEED)
     model = BiLSTMTagger(len(words), len(tags), embed_dim=protocol.TAG_EMBED,
-                         hidden_size=protocol.TAG_HIDDEN, dropout=0.0, sparse=True)
+                         hidden_size=protocol.TAG_HIDDEN, dropout=0.0, sparse=True,
+                         fused=batching != "dynamic-steps")
     optimizer = tn.optim.Adagrad(model.parameters(), lr=protocol.TREE_LR)
     encoded = {id(s): model.example([words.get(w, 0) for w in s[0]],
                                     tag_ids=[tags.get(t, 0) for t in s[1]])

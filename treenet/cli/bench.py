@@ -11,6 +11,7 @@ from pathlib import Path
 
 from treenet.bench import report
 from treenet.bench.harness import Config, run_all, table
+from treenet.bench.run import autobatched
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -22,7 +23,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--batching", default="dynamic,none",
                         help="comma-separated: dynamic, none, padded (hand-batched: level-wise "
                              "trees, masked padded tagger), padded-sorted (tagger, length "
-                             "buckets); default dynamic,none")
+                             "buckets), dynamic-steps (tagger: one LSTM op per token); "
+                             "default dynamic,none")
     parser.add_argument("--strategy", default="agenda", help="comma-separated: agenda, depth")
     parser.add_argument("--mode", default="train", help="comma-separated: train, infer")
     parser.add_argument("--batch-size", default="",
@@ -53,7 +55,7 @@ def configurations(args: argparse.Namespace) -> list[Config]:
         for mode in _items(args.mode):
             for size in sizes:
                 for batching in _items(args.batching):
-                    strategies = _items(args.strategy) if batching == "dynamic" else [""]
+                    strategies = _items(args.strategy) if autobatched(batching) else [""]
                     configs += [Config(task, mode, "treenet", batching, s, size, args.device)
                                 for s in strategies]
                 configs += [Config(task, mode, peer, batch_size=size, device=args.device)
