@@ -213,14 +213,12 @@ def test_lstm_batch_equals_each_sequence_alone():
         np.testing.assert_allclose(g, sum(a[name] for a in alone_grads), rtol=1e-10, atol=1e-13)
 
 
-def test_lstm_runs_one_cell_per_step_over_the_active_sequences(monkeypatch):
-    lstm = nn.LSTM(3, 4, bidirectional=True)
-    rows = []
-    forward = nn.LSTMCell.forward
-    monkeypatch.setattr(nn.LSTMCell, "forward",
-                        lambda self, x, state=None: rows.append(len(x)) or forward(self, x, state))
-    lstm(_sequences())
-    assert rows == [5, 4, 4, 3, 2, 2, 2] * 2
+def test_lstm_runs_one_op_per_layer_and_direction():
+    lstm = nn.LSTM(3, 4, num_layers=2, bidirectional=True)
+    with tn.autobatch() as batch:
+        outputs = lstm(_sequences())
+        assert [len(o) for o in outputs] == LENGTHS
+    assert batch.profile.nodes_by_op["lstm_sequence"] == 4
 
 
 def test_lstm_matches_torch_with_packed_sequences():

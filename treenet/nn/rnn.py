@@ -54,12 +54,15 @@ class LSTMCell(Module):
         h, c = self._state(gx, state)
         return lstm_step(gx, h, c, self.U)
 
-    def sequence(self, x: Tensor, reverse: bool = False) -> Tensor:
+    def sequence(self, x: Tensor, reverse: bool = False,
+                 lengths: tuple[int, ...] | None = None) -> Tensor:
         """Outputs h (T, H) of the cell stepping through the rows of x (T, input_size) from a
         zero state (last row first with `reverse`): two ops (`input_projection`, then one
         `lstm_sequence`), so under autobatch the sequences of many examples run as one
-        packed recurrence. Equals `step` over the rows of `input_projection(x)`."""
-        return lstm_sequence(self.input_projection(x), self.U, reverse=reverse)
+        packed recurrence. Equals `step` over the rows of `input_projection(x)`. `lengths`:
+        x holds several sequences joined end to end."""
+        return lstm_sequence(self.input_projection(x), self.U, lengths=lengths,
+                             reverse=reverse)
 
     def _state(self, like: Tensor,
                state: tuple[Tensor, Tensor] | None) -> tuple[Tensor, Tensor]:
@@ -107,29 +110,12 @@ class GRUCell(Module):
         return f"{self.input_size}, {self.hidden_size}"
 
 
-class _Packing:
-    """Index plans for running many sequences step by step (their rows concatenated in input
-    order): at step t the first `batch_sizes[t]` sequences (longest first) are active."""
-
-    def __init__(self, lengths: list[int]) -> None:
-        lengths = np.asarray(lengths)
-        order = np.argsort(-lengths, kind="stable")
-        starts = np.cumsum(lengths) - lengths
-        self.batch_sizes = [int((lengths > t).sum()) for t in range(int(lengths.max()))]
-        self.offsets = np.cumsum([0, *self.batch_sizes]).tolist()
-        active = [order[:n] for n in self.batch_sizes]
-        forward = np.concatenate([starts[a] + t for t, a in enumerate(active)])
-        backward = np.concatenate([starts[a] + lengths[a] - 1 - t for t, a in enumerate(active)])
-        # per direction: packed (step-major) position -> input row, and the way back
-        self.rows = (forward, backward)
-        self.inverse = (np.argsort(forward), np.argsort(backward))
-
-
 class LSTM(Module):
     """A (multi-layer, optionally bidirectional) LSTM over a batch of variable-length sequences.
 
-    Each step runs one fused cell over every sequence still active (sorted by length), so a
-    batch costs max(T_i) cell calls per layer and direction, not sum(T_i). Layer l > 0 reads
+    Each layer and direction is one `lstm_sequence` op over all the sequences: a packed
+    recurrence whose step t is one matrix product over every sequence still running (longest
+    first), so a batch costs max(T_i) steps per layer and direction. Layer l > 0 reads
     layer l-1's outputs (both directions concatenated), with dropout between layers while
     training. Cells are `cells[layer * num_directions + direction]` (direction 1 = reverse).
     """
@@ -157,31 +143,16 @@ class LSTM(Module):
         lengths = [len(x) for x in sequences]
         if min(lengths) == 0:
             raise ValueError(f"LSTM: sequence {lengths.index(0)} is empty")
-        packing = _Packing(lengths)
         directions = 2 if self.bidirectional else 1
         x = concatenate(sequences)
         for layer in range(self.num_layers):
             if layer and self.dropout:
                 x = dropout(x, self.dropout, training=self.training)
-            outputs = [self._run(self.cells[layer * directions + d], x, packing, d)
+            outputs = [self.cells[layer * directions + d].sequence(x, d == 1, tuple(lengths))
                        for d in range(directions)]
             x = outputs[0] if directions == 1 else concatenate(outputs, axis=1)
         bounds = np.cumsum([0, *lengths]).tolist()
         return [x[start:stop] for start, stop in zip(bounds[:-1], bounds[1:], strict=True)]
-
-    @staticmethod
-    def _run(cell: LSTMCell, x: Tensor, packing: _Packing, direction: int) -> Tensor:
-        """One direction of one layer: x (N, D) rows in input order -> h (N, H), same order."""
-        packed = x[packing.rows[direction]]
-        offsets = packing.offsets
-        state = None
-        hs = []
-        for t, n in enumerate(packing.batch_sizes):
-            if state is not None and n < len(state[0]):
-                state = (state[0][:n], state[1][:n])
-            state = cell(packed[offsets[t]:offsets[t + 1]], state)
-            hs.append(state[0])
-        return concatenate(hs)[packing.inverse[direction]]
 
     def extra_repr(self) -> str:
         extras = "".join(f", {name}={value}" for name, value, default in (
