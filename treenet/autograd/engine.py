@@ -207,18 +207,19 @@ def backward(tensor: Tensor, gradient: Any = None, retain_graph: bool = False) -
     if not tensor.requires_grad:
         raise RuntimeError("backward() on a tensor that does not require grad "
                            "(no input had requires_grad=True, or it was made under no_grad())")
-    data = tensor.data
-    xp = backend_of(data).xp
+    # shape, dtype and device only: a pending root is computed by its block's batched backward
+    shape, dtype = tensor.shape, tensor.dtype
+    xp = tensor.backend.xp
     if gradient is None:
-        if data.size != 1:
+        if tensor.size != 1:
             raise RuntimeError(f"backward() without a gradient needs a one-element tensor, "
-                               f"got shape {data.shape}; pass gradient=")
-        gy = xp.ones_like(data)
+                               f"got shape {shape}; pass gradient=")
+        gy = xp.ones(shape, dtype)
     else:
         gradient = gradient.data if isinstance(gradient, Tensor) else gradient
-        gy = xp.asarray(gradient, dtype=data.dtype)
-        if gy.shape != data.shape:
-            raise ShapeError(f"backward: gradient shape {gy.shape} != tensor shape {data.shape}")
+        gy = xp.asarray(gradient, dtype=dtype)
+        if gy.shape != shape:
+            raise ShapeError(f"backward: gradient shape {gy.shape} != tensor shape {shape}")
     if tensor._node is None:
         accumulate_leaf(tensor, gy)
         return
