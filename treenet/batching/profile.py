@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 
 @dataclass
 class Profile:
-    """Counters of one autobatch block, readable after a flush (`autobatch(...).profile`)."""
+    """Counters of one autobatch block, readable after a flush (`autobatch(...).profile`):
+    nodes are counted when they are computed."""
 
     nodes: int = 0
     launches: int = 0

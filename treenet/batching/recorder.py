@@ -37,10 +37,6 @@ class PendingNode(Node):
         return slice_of(self.group.outputs[index], self.start, self.stop,
                         self.group.mode in SQUEEZED)
 
-    def pending_inputs(self) -> list[PendingNode]:
-        """Producers of this node's inputs that are not computed yet."""
-        return [p for p in self.producers if p.group is None]
-
 
 class RowView(PendingNode):
     """`t[i]` or `t[a:b]` (rows of axis 0) of a pending output, recorded without a node of its
@@ -197,11 +193,6 @@ class Recorder:
         requires_grad = needs_grad and MODE.grad_enabled and op.backward is not None
         node.requires_grad = requires_grad
         self.pending.append(node)
-        profile = self.profile
-        profile.nodes += 1
-        profile.nodes_by_op[op.name] += 1
-        if plan.mode == SINGLE:
-            profile.unbatched[(op.name, plan.reason)] += 1
         if op.outputs == 1:
             return Tensor(None, requires_grad and avals[0][1].kind == "f", node)
         return tuple(Tensor(None, requires_grad and dtype.kind == "f", node, i)
@@ -252,8 +243,13 @@ class Recorder:
                 group = Group(nodes, self.launched)
                 group.forward(xp, profile)
                 self.launched += 1
+                name, plan = group.op.name, nodes[0].plan
                 profile.launches += 1
-                profile.launches_by_op[group.op.name] += 1
+                profile.launches_by_op[name] += 1
+                profile.nodes += len(nodes)
+                profile.nodes_by_op[name] += len(nodes)
+                if plan.mode == SINGLE:
+                    profile.unbatched[(name, plan.reason)] += len(nodes)
         self.profile.flush_seconds += time.perf_counter() - start
 
     @staticmethod

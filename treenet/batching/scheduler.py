@@ -44,15 +44,18 @@ def by_agenda(nodes: list[Any]) -> list[list[Any]]:
     for node in nodes:
         node.consumers = []
     for node in nodes:
-        sig = _signature(node)
+        sig = node.plan.key
+        if sig is None:
+            sig = node  # a call that runs alone is its own signature
         depth_sum[sig] = depth_sum.get(sig, 0) + node.depth
         count[sig] = count.get(sig, 0) + 1
-        producers = node.pending_inputs()
-        node.waiting = len(producers)
-        if producers:
-            for producer in producers:
+        waiting = 0
+        for producer in node.producers:
+            if producer.group is None:
                 producer.consumers.append(node)
-        else:
+                waiting += 1
+        node.waiting = waiting
+        if not waiting:
             group = ready.get(sig)
             if group is None:
                 ready[sig] = [node]
