@@ -62,3 +62,16 @@ def test_missing_peer_is_reported_as_skipped(tiny, capsys, monkeypatch, tmp_path
 def test_cuda_is_refused_with_a_clear_message(tiny, capsys):
     assert main(["bench", "--device", "cuda", "--data", str(tiny)]) == 2
     assert "CPU only until the GPU backend lands" in capsys.readouterr().err
+
+
+def test_a_mode_only_some_tasks_have_is_left_out_for_the_others():
+    import argparse
+
+    from treenet.cli.bench import configurations
+
+    args = argparse.Namespace(task="treelstm,tagger", mode="train", batch_size="",
+                              batching="dynamic,dynamic-steps,bogus", strategy="agenda",
+                              peers="", device="cpu")
+    asked = [(c.task, c.batching) for c in configurations(args)]
+    assert asked == [("treelstm", "dynamic"), ("treelstm", "bogus"), ("tagger", "dynamic"),
+                     ("tagger", "dynamic-steps"), ("tagger", "bogus")]  # bogus: skipped later

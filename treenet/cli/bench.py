@@ -11,7 +11,7 @@ from pathlib import Path
 
 from treenet.bench import report
 from treenet.bench.harness import Config, run_all, table
-from treenet.bench.run import autobatched
+from treenet.bench.run import TASKS, autobatched
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -50,11 +50,18 @@ def _items(text: str) -> list[str]:
 def configurations(args: argparse.Namespace) -> list[Config]:
     """Every (task, mode, batch size, system) the arguments ask for, peers last."""
     sizes = [int(n) for n in _items(args.batch_size)] or [None]
+    tasks = _items(args.task)
+    # a mode only some of the tasks have (tagger: padded-sorted, dynamic-steps) is left out
+    # for the others; a mode no task has is reported as skipped
+    known = {b for task in tasks if task in TASKS for b in TASKS[task].BATCHINGS}
     configs = []
-    for task in _items(args.task):
+    for task in tasks:
         for mode in _items(args.mode):
             for size in sizes:
                 for batching in _items(args.batching):
+                    if batching in known and task in TASKS and (
+                            batching not in TASKS[task].BATCHINGS):
+                        continue
                     strategies = _items(args.strategy) if autobatched(batching) else [""]
                     configs += [Config(task, mode, "treenet", batching, s, size, args.device)
                                 for s in strategies]
