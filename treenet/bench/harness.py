@@ -113,24 +113,25 @@ def summarize(config: Config, runs: list[tuple[dict, float]], skipped: str | Non
 def table(summaries: list[dict[str, Any]]) -> str:
     """A terminal table: sentences/s (median, range), ratio to the best peer, memory."""
     lines = []
+    width = max([26, *(len(s["system"]) for s in summaries)])
     for key in dict.fromkeys((s["task"], s["mode"], s["batch_size"]) for s in summaries):
         rows = [s for s in summaries if (s["task"], s["mode"], s["batch_size"]) == key]
         peers = [s["sentences_per_sec"] for s in rows
                  if s["batching"] == "peer" and "sentences_per_sec" in s]
         best = max(peers) if peers else None
         lines.append(f"{key[0]} {key[1]}, batch size {key[2]}")
-        lines.append(f"  {'system':26s} {'sent/s':>8s} {'range':>13s} {'vs best peer':>12s} "
+        lines.append(f"  {'system':{width}s} {'sent/s':>8s} {'range':>13s} {'vs best peer':>12s} "
                      f"{'peak MB':>8s} {'padding':>8s} {'group':>6s} {'loss':>10s}")
         for s in rows:
             if "skipped" in s:
-                lines.append(f"  {s['system']:26s} skipped: {s['skipped']}")
+                lines.append(f"  {s['system']:{width}s} skipped: {s['skipped']}")
                 continue
             runs = s["sentences_per_sec_runs"]
             ratio = f"{s['sentences_per_sec'] / best:.2f}x" if best else "-"
             padding = s.get("padding_fraction")
             group = s.get("mean_group_size")
             loss = s.get("loss")
-            lines.append(f"  {s['system']:26s} {s['sentences_per_sec']:8.1f} "
+            lines.append(f"  {s['system']:{width}s} {s['sentences_per_sec']:8.1f} "
                          f"{min(runs):6.0f}-{max(runs):<6.0f} {ratio:>12s} "
                          f"{s['peak_mem_mb']:8.0f} "
                          f"{'' if padding is None else f'{padding:.0%}':>8s} "
