@@ -216,6 +216,8 @@ def _lstm_sequence(xp, gx, U, lengths=None, reverse=False):
 
 
 def _lstm_sequence_backward(xp, gy, ys, gx, U, lengths=None, reverse=False):
+    """Backpropagation through time over the packed steps, last step first: (d gx, d U), d U
+    left factored as (h of each step's previous step)^T (d preactivations)."""
     _, h, c, z, tc = ys
     order, counts = _packing((len(gx),) if lengths is None else lengths, reverse)
     H = U.shape[0]
