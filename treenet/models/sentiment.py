@@ -51,10 +51,14 @@ LABELS = {SST_NUM_CLASSES: ("very negative", "negative", "neutral", "positive", 
 """Names of the classes a model predicts: SST's five, or the binary view's two."""
 
 
+NEUTRAL_OUTPUTS = 3
+"""Outputs of a binary model trained with a neutral class: negative, neutral, positive."""
+
+
 def predicted_classes(num_classes: int) -> int:
     """How many classes a model with `num_classes` outputs predicts: a binary model trained
-    with a neutral class (3 outputs: negative, neutral, positive) predicts two."""
-    return 2 if num_classes == 3 else num_classes
+    with a neutral class predicts two."""
+    return 2 if num_classes == NEUTRAL_OUTPUTS else num_classes
 
 
 @dataclass
@@ -103,7 +107,7 @@ def _node_logits(model: TreeSentiment, examples: Sequence[Example], batching: st
     positive (3 outputs) is left out, so the prediction chooses between those two."""
     logits = eval_outputs(lambda example: model(*example), examples, batching=batching,
                           strategy=strategy)
-    return [scores[:, ::2] if scores.shape[1] == 3 else scores for scores in logits]
+    return [scores[:, ::2] if scores.shape[1] == NEUTRAL_OUTPUTS else scores for scores in logits]
 
 
 def predict_labels(model: TreeSentiment, examples: Sequence[Example], *,
@@ -147,7 +151,7 @@ def sentiment_job(config: SentimentConfig) -> Job:
     args = {"model": config.model, "vocab_size": len(vocab),
             "embed_dim": config.embed_dim if vectors is None else vectors.dim,
             "hidden_size": config.hidden_size,
-            "num_classes": 3 if binary and config.neutral_class else 2 if binary
+            "num_classes": (NEUTRAL_OUTPUTS if config.neutral_class else 2) if binary
             else SST_NUM_CLASSES,
             "dropout": config.dropout}
     manual_seed(config.seed)
