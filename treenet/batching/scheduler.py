@@ -44,9 +44,7 @@ def by_agenda(nodes: list[Any]) -> list[list[Any]]:
     for node in nodes:
         node.consumers = []
     for node in nodes:
-        sig = node.plan.key
-        if sig is None:
-            sig = node  # a call that runs alone is its own signature
+        sig = _signature(node)
         depth_sum[sig] = depth_sum.get(sig, 0) + node.depth
         count[sig] = count.get(sig, 0) + 1
         waiting = 0

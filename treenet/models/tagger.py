@@ -91,7 +91,7 @@ class BiLSTMTagger(nn.Module):
         if self.fused:
             return cell.sequence(x, reverse)
         gates = cell.input_projection(x)
-        outputs: list[Tensor] = [gates] * len(x)
+        outputs: list[Tensor | None] = [None] * len(x)  # filled in step order
         state = None
         for t in reversed(range(len(x))) if reverse else range(len(x)):
             state = cell.step(gates[t:t + 1], state)

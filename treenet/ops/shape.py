@@ -139,12 +139,12 @@ def _stack_infer(*avals, axis=0):
     return first[:ax] + (len(avals),) + first[ax:], np.result_type(*(a.dtype for a in avals))
 
 
-JOIN = BatchRule("stack", lift=shift_axes("axis"))
 CONCATENATE = defop("concatenate", _concatenate, _concatenate_backward, _concatenate_infer,
                     BatchRule("join", lift=shift_axes("axis")),
                     lambda rng: ([rng.standard_normal((2, 3)), rng.standard_normal((2, 1))],
                                  {"axis": 1}))
-STACK = defop("stack", _stack, _stack_backward, _stack_infer, JOIN,
+STACK = defop("stack", _stack, _stack_backward, _stack_infer,
+              BatchRule("stack", lift=shift_axes("axis")),
               lambda rng: ([rng.standard_normal((2, 3)), rng.standard_normal((2, 3))],
                            {"axis": 1}))
 
