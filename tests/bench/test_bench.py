@@ -35,6 +35,9 @@ def test_every_batching_mode_reports_the_fields_and_the_same_loss(tiny, capsys, 
         assert line["loss"] == pytest.approx(same_batches[0]["loss"], rel=1e-4)
     dynamic = lines[0]
     assert dynamic["mean_group_size"] > 1 and dynamic["launches"] > 0
+    parts = dynamic["kernel_fraction"] + dynamic["optimizer_fraction"]
+    assert 0 < dynamic["kernel_fraction"] and 0 < dynamic["optimizer_fraction"]
+    assert dynamic["outside_kernels_fraction"] == pytest.approx(1 - parts, abs=2e-3)
     padded = {line["batching"]: line["padding_fraction"] for line in lines}
     if task == "tagger":
         assert padded["padded"] > padded["padded-sorted"] > 0 == padded["dynamic"]

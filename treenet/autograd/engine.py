@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -227,11 +228,14 @@ def backward(tensor: Tensor, gradient: Any = None, retain_graph: bool = False) -
     add_grad(grads, tensor._node, tensor._index, gy)
     try:
         run_backward(xp, grads, retain_graph)
+        start = time.perf_counter()
         for leaf, parts in _deferred.items():
             dense = merge_low_rank(parts)
             if dense.dtype != leaf.dtype:
                 dense = dense.astype(leaf.dtype)
             accumulate_leaf(leaf, dense, owned=True)
+        if _deferred and MODE.recorder is not None:  # batched backward's last kernels
+            MODE.recorder.profile.add_weight_gradient_time(time.perf_counter() - start)
     finally:
         _deferred.clear()
 

@@ -27,6 +27,12 @@ class Profile:
         self.kernel_seconds += seconds
         self.kernel_seconds_by_op[name] += seconds
 
+    def add_weight_gradient_time(self, seconds: float) -> None:
+        """The end of backward: each weight's factored gradients multiplied out in one matrix
+        product (kernel time, part of the backward pass)."""
+        self.add_kernel_time("weight gradients", seconds)
+        self.backward_seconds += seconds
+
     @property
     def mean_group_size(self) -> float:
         return self.nodes / self.launches if self.launches else 0.0

@@ -103,7 +103,7 @@ def summarize(config: Config, runs: list[tuple[dict, float]], skipped: str | Non
     })
     last = runs[-1][0]
     for key in ("tokens_per_sec", "loss", "padding_fraction", "launches", "mean_group_size",
-                "outside_kernels_fraction"):
+                "kernel_fraction", "optimizer_fraction", "outside_kernels_fraction"):
         if key in last:
             values = [r[key] for r, _ in runs if r.get(key) is not None]
             summary[key] = round(statistics.median(values), 3) if values else None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import random
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,14 @@ TREELSTM = Workload(batch_size=25, warmup=100, timed=1000)
 TAGGER = Workload(batch_size=32, warmup=128, timed=1000)
 TREE_EMBED, TREE_HIDDEN, TREE_CLASSES, TREE_LR = 300, 150, 5, 0.05
 TAG_EMBED, TAG_HIDDEN = 128, 128
+
+
+def timed_update(optimizer: Any) -> float:
+    """`optimizer.step()`; returns its seconds (array updates, reported apart from the
+    framework's own time)."""
+    start = time.perf_counter()
+    optimizer.step()
+    return time.perf_counter() - start
 
 
 def _vocab(sentences: list[list[str]]) -> dict[str, int]:

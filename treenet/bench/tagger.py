@@ -30,8 +30,9 @@ def _sorted_buckets(batches: list[list[Any]]) -> list[list[Any]]:
 
 
 def prepare(data_dir: Path, mode: str, batching: str,
-            work: protocol.Workload) -> tuple[Callable[[list[Any], Any], float], Any]:
-    """A step function over one minibatch (returns its summed loss) and (warm, timed) batches."""
+            work: protocol.Workload) -> tuple[Callable[[list[Any], Any], tuple[float, float]], Any]:
+    """A step function over one minibatch and (warm, timed) batches. A step returns (its
+    summed loss, or the number of predictions; the seconds of its optimizer update)."""
     train, dev, words, tags = protocol.conll2000_pos(data_dir)
     warm, timed = protocol.split_work(train, dev, work, mode)
     if batching == "padded-sorted":
@@ -46,22 +47,21 @@ def prepare(data_dir: Path, mode: str, batching: str,
                for batch in warm + timed for s in batch}
     padded = batching.startswith("padded")
 
-    def train_step(batch: list[Any], context: Any) -> float:
+    def train_step(batch: list[Any], context: Any) -> tuple[float, float]:
         optimizer.zero_grad()
         sentences = [encoded[id(s)] for s in batch]
         with context:
             loss = (padded_loss(model, sentences) if padded
                     else tn.stack([model.loss(s) for s in sentences]).sum())
             loss.backward()
-        optimizer.step()
-        return loss.item()
+        return loss.item(), protocol.timed_update(optimizer)
 
-    def infer_step(batch: list[Any], context: Any) -> float:
+    def infer_step(batch: list[Any], context: Any) -> tuple[float, float]:
         sentences = [encoded[id(s)] for s in batch]
         with tn.no_grad(), context:
             scores = (padded_scores(model, sentences)[0] if padded
                       else tn.concatenate([model(s) for s in sentences]))
-        return float(np.asarray(scores).argmax(axis=-1).size)
+        return float(np.asarray(scores).argmax(axis=-1).size), 0.0
 
     return (train_step if mode == "train" else infer_step), (warm, timed)
 

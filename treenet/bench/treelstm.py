@@ -18,8 +18,9 @@ BATCHINGS = ("dynamic", "none", "padded")
 
 
 def prepare(data_dir: Path, mode: str, batching: str,
-            work: protocol.Workload) -> tuple[Callable[[list[Any], Any], float], Any]:
-    """A step function over one minibatch (returns its summed loss) and (warm, timed) batches."""
+            work: protocol.Workload) -> tuple[Callable[[list[Any], Any], tuple[float, float]], Any]:
+    """A step function over one minibatch and (warm, timed) batches. A step returns (its
+    summed loss, or the number of predictions; the seconds of its optimizer update)."""
     train, dev, vocab = protocol.sst(data_dir)
     warm, timed = protocol.split_work(train, dev, work, mode)
     tn.manual_seed(protocol.SEED)
@@ -39,18 +40,17 @@ def prepare(data_dir: Path, mode: str, batching: str,
             return levelwise_logits(model, batch, [ids[id(t)] for t in batch])[0]
         return tn.concatenate([model(tree, ids[id(tree)]) for tree in batch])
 
-    def train_step(batch: list[Any], context: Any) -> float:
+    def train_step(batch: list[Any], context: Any) -> tuple[float, float]:
         optimizer.zero_grad()
         with context:
             loss = loss_of(batch)
             loss.backward()
-        optimizer.step()
-        return loss.item()
+        return loss.item(), protocol.timed_update(optimizer)
 
-    def infer_step(batch: list[Any], context: Any) -> float:
+    def infer_step(batch: list[Any], context: Any) -> tuple[float, float]:
         with tn.no_grad(), context:
             logits = logits_of(batch)
-        return float(logits.numpy().argmax(axis=1).size)
+        return float(logits.numpy().argmax(axis=1).size), 0.0
 
     return (train_step if mode == "train" else infer_step), (warm, timed)
 
