@@ -94,6 +94,19 @@ def test_sparse_lookup_gradient_equals_dense():
     assert coalesced.indices.tolist() == [1, 4]
 
 
+@pytest.mark.parametrize("ids", [[], [3], [5, 0, 5, 2, 0, 5, 7, 1], list(range(9))[::-1]])
+def test_row_sparse_coalesce_and_to_dense_sum_repeated_rows(ids):
+    rng = np.random.default_rng(len(ids))
+    values = rng.standard_normal((len(ids), 2, 3))
+    grad = tn.RowSparseGrad(np.array(ids, dtype=np.int64), values, (9, 2, 3))
+    expected = np.zeros((9, 2, 3))
+    np.add.at(expected, np.array(ids, dtype=np.int64), values)
+    coalesced = grad.coalesce()
+    assert coalesced.indices.tolist() == sorted(set(ids))
+    np.testing.assert_allclose(coalesced.values, expected[sorted(set(ids))], rtol=1e-12)
+    np.testing.assert_allclose(grad.to_dense(), expected, rtol=1e-12)
+
+
 class Cube(tn.autograd.Function):
     """x ** 3 as a user-defined op."""
 

@@ -31,17 +31,22 @@ class RowSparseGrad:
                              xp.concatenate([self.values, other.values]), self.shape)
 
     def coalesce(self) -> RowSparseGrad:
-        """Unique sorted indices with their values summed."""
+        """Unique sorted indices with their values summed (rows sorted by index, then each
+        run of equal indices summed with one segmented reduction)."""
+        if len(self.indices) == 0:
+            return self
         xp = backend_of(self.values).xp
-        unique, inverse = xp.unique(self.indices, return_inverse=True)
-        summed = xp.zeros((len(unique),) + self.shape[1:], dtype=self.values.dtype)
-        xp.add.at(summed, inverse.reshape(-1), self.values)
-        return RowSparseGrad(unique, summed, self.shape)
+        order = xp.argsort(self.indices)
+        ordered = self.indices[order]
+        starts = xp.flatnonzero(xp.concatenate([xp.ones(1, bool), ordered[1:] != ordered[:-1]]))
+        return RowSparseGrad(ordered[starts], xp.add.reduceat(self.values[order], starts, axis=0),
+                             self.shape)
 
     def to_dense(self) -> Any:
         xp = backend_of(self.values).xp
         dense = xp.zeros(self.shape, dtype=self.values.dtype)
-        xp.add.at(dense, self.indices, self.values)
+        rows = self.coalesce()
+        dense[rows.indices] = rows.values
         return dense
 
     def __repr__(self) -> str:
