@@ -148,3 +148,45 @@ def test_single_rows_of_one_output_gather_and_scatter_with_repeats():
     assert batch.profile.launches_by_op["sigmoid"] == 1
     np.testing.assert_allclose(loss.item(), expected.item(), rtol=1e-12)
     np.testing.assert_allclose(W.grad.numpy(), eager_W.grad.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("sections", [5, 1])
+def test_split_of_a_pending_tensor_is_row_views_made_in_one_call(sections):
+    """split(h, k) on axis 0 of a pending output: k row views (no node), the values and the
+    gradients of eager execution, from both outputs of a multi-output op."""
+    rng = np.random.default_rng(5)
+    eager_p = _params(rng)
+    batched_p = {k: tn.tensor(v.numpy().copy(), requires_grad=True) for k, v in eager_p.items()}
+
+    def program(p):
+        h, c = tn.tree_lstm_leaf(p["x"], p["W"], tn.zeros(6, dtype=np.float64))
+        pieces = list(zip(tn.split(h, sections), tn.split(c, sections), strict=True))
+        return tn.stack([(tn.tanh(hp) * cp).sum() * (i + 1)
+                         for i, (hp, cp) in enumerate(pieces)]).sum(), pieces
+
+    loss, pieces = program(eager_p)
+    loss.backward()
+    with tn.autobatch() as batch:
+        b_loss, b_pieces = program(batched_p)
+        b_loss.backward()
+    assert batch.profile.row_views == 2 * sections
+    assert "getitem" not in batch.profile.nodes_by_op
+    assert [p[0].shape for p in b_pieces] == [p[0].shape for p in pieces]
+    for (h, c), (bh, bc) in zip(pieces, b_pieces, strict=True):
+        np.testing.assert_allclose(bh.numpy(), h.numpy(), rtol=1e-12)
+        np.testing.assert_allclose(bc.numpy(), c.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(b_loss.item(), loss.item(), rtol=1e-12)
+    for name in ("W", "x"):
+        np.testing.assert_allclose(batched_p[name].grad.numpy(), eager_p[name].grad.numpy(),
+                                   rtol=1e-12)
+
+
+def test_split_into_unequal_or_no_sections_is_refused_and_indices_still_split():
+    with tn.autobatch():
+        h = tn.tanh(tn.tensor(np.ones((5, 2))))
+        with pytest.raises(ValueError, match="equal sections"):
+            tn.split(h, 2)
+        with pytest.raises(ValueError, match="at least one section"):
+            tn.split(h, 0)
+        parts = tn.split(h, [1, 3])
+    assert [p.shape for p in parts] == [(1, 2), (2, 2), (2, 2)]

@@ -52,15 +52,14 @@ class RowView(PendingNode):
     is_view = True
     arrays = out = where = plan = params = None  # never run: no arrays, plan or params
 
-    def __init__(self, base: PendingNode, index: int, key: Any, aval: Any,
+    def __init__(self, base: PendingNode, key: Any, avals: tuple[Any, ...],
                  requires_grad: bool, base_tensor: Tensor) -> None:
         # a view is made per row, so it sets only what differs from its base
         self.inputs = (base_tensor,)
         self.seq = next(engine._sequence)
         self.base = base
         self.key = key
-        avals = base.avals
-        self.avals = (aval,) if len(avals) == 1 else avals[:index] + (aval,) + avals[index + 1:]
+        self.avals = avals  # the base's, with the viewed output's replaced (`_view_avals`)
         self.requires_grad = requires_grad
 
     op = property(lambda self: self.base.op)  # gradient slots follow the base's outputs
@@ -73,6 +72,12 @@ class RowView(PendingNode):
 
     def value(self, index: int) -> Any:
         return self.base.value(index)[self.key]
+
+
+def _view_avals(base: PendingNode, index: int, aval: Any) -> tuple[Any, ...]:
+    """A view's avals: its base's, with output `index` replaced by the view's `aval`."""
+    avals = base.avals
+    return (aval,) if len(avals) == 1 else avals[:index] + (aval,) + avals[index + 1:]
 
 
 def _row_key(index: tuple[Any, ...], aval: Any) -> tuple[Any, Any] | None:
@@ -209,9 +214,27 @@ class Recorder:
             return None
         key, aval = picked
         requires_grad = x.requires_grad and MODE.grad_enabled
-        view = RowView(node, x._index, key, aval, requires_grad, x)
+        view = RowView(node, key, _view_avals(node, x._index, aval), requires_grad, x)
         self.profile.row_views += 1
         return Tensor(None, requires_grad, view, x._index)
+
+    def split_rows(self, x: Any, sections: int) -> list[Tensor] | None:
+        """A pending output of this block cut into `sections` equal blocks of rows, as
+        RowView tensors made in one go (`split(x, sections)` on axis 0), or None."""
+        node = getattr(x, "_node", None)
+        if type(node) is not PendingNode or node.recorder is not self:
+            return None
+        shape, dtype = node.avals[x._index]
+        if not shape or sections <= 0 or shape[0] % sections or shape[0] == 0:
+            return None
+        step = shape[0] // sections
+        avals = _view_avals(node, x._index, ((step,) + shape[1:], dtype))
+        requires_grad = x.requires_grad and MODE.grad_enabled
+        index = x._index
+        self.profile.row_views += sections
+        return [Tensor(None, requires_grad,
+                       RowView(node, slice(start, start + step), avals, requires_grad, x), index)
+                for start in range(0, shape[0], step)]
 
     def _run_now(self, op: Op, inputs: tuple[Any, ...], params: dict[str, Any]) -> Any:
         self.profile.unbatched[(op.name, "no shape inference: ran at the call")] += 1

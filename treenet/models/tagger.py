@@ -20,7 +20,7 @@ from treenet import nn
 from treenet.models.chars import CharCNN
 from treenet.models.crf import CRF
 from treenet.models.vectors import word_embedding
-from treenet.ops import concatenate, cross_entropy
+from treenet.ops import concatenate, cross_entropy, split
 from treenet.tensor.tensor import Tensor
 
 
@@ -90,11 +90,11 @@ class BiLSTMTagger(nn.Module):
         per row of the input projection (row views under autobatch)."""
         if self.fused:
             return cell.sequence(x, reverse)
-        gates = cell.input_projection(x)
+        gates = split(cell.input_projection(x), len(x))
         outputs: list[Tensor | None] = [None] * len(x)  # filled in step order
         state = None
         for t in reversed(range(len(x))) if reverse else range(len(x)):
-            state = cell.step(gates[t:t + 1], state)
+            state = cell.step(gates[t], state)
             outputs[t] = state[0]
         return concatenate(outputs)
 
@@ -102,7 +102,7 @@ class BiLSTMTagger(nn.Module):
         """Tag scores of each token, T x (1, num_tags) (the CRF's per-step inputs): the rows of
         `forward` (row views under autobatch)."""
         scores = self(sentence)
-        return [scores[t:t + 1] for t in range(len(sentence))]
+        return split(scores, len(sentence))
 
     def forward(self, sentence: TaggedIds) -> Tensor:
         """Tag scores (T, num_tags) of one sentence, from one classifier call."""

@@ -23,7 +23,7 @@ from treenet import nn
 from treenet.data.tree import Tree
 from treenet.data.vocab import Vocab
 from treenet.models.vectors import word_embedding
-from treenet.ops import concatenate, cross_entropy
+from treenet.ops import concatenate, cross_entropy, split
 from treenet.tensor.tensor import Tensor
 
 
@@ -76,7 +76,7 @@ class TreeSentiment(nn.Module):
 
 def _rows(*tensors: Tensor) -> Iterator[tuple[Tensor, ...]]:
     """The rows (1, ...) of equally long tensors, together, first to last."""
-    return (tuple(t[i:i + 1] for t in tensors) for i in range(len(tensors[0])))
+    return zip(*(split(t, len(t)) for t in tensors), strict=True)
 
 
 class ConstituencyTreeLSTM(TreeSentiment):

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from treenet.autograd.engine import apply
+from treenet.autograd.engine import MODE, apply
 from treenet.autograd.op import BatchRule, defop, shift_axes
 from treenet.ops.elementwise import as_tensor
 from treenet.ops.infer import by_view, normalize_axes
@@ -201,9 +201,20 @@ def stack(arrays: list[Any] | tuple[Any, ...], axis: int = 0) -> Tensor:
 
 
 def split(a: Tensor, indices_or_sections: int | list[int], axis: int = 0) -> list[Tensor]:
-    """Split along `axis` into equal sections or at the given indices (numpy's split)."""
+    """Split along `axis` into equal sections or at the given indices (numpy's split).
+
+    Under autobatch, equal sections of rows (axis 0) of a pending tensor are row views made
+    in one call: `split(h, len(h))` hands out every row of h at little cost per row."""
+    recorder = MODE.recorder
+    if recorder is not None and axis == 0 and a._data is None and type(
+            indices_or_sections) is int:
+        views = recorder.split_rows(a, indices_or_sections)
+        if views is not None:
+            return views
     length = a.shape[axis]
     if isinstance(indices_or_sections, int):
+        if indices_or_sections <= 0:
+            raise ValueError(f"split: needs at least one section, got {indices_or_sections}")
         if length % indices_or_sections:
             raise ValueError(f"split: axis {axis} of length {length} does not divide into "
                              f"{indices_or_sections} equal sections")
