@@ -27,6 +27,23 @@ class PendingNode(Node):
     __slots__ = ("recorder", "avals", "plan", "depth", "group", "start", "stop",
                  "requires_grad", "backend", "producers", "waiting", "consumers")
     is_view = False
+    arrays = out = where = None  # computed in groups: nothing per node
+
+    def __init__(self, recorder: Recorder, op: Op, inputs: tuple[Any, ...],
+                 params: dict[str, Any], avals: tuple[Any, ...], plan: Any, depth: int,
+                 backend: Any, producers: list[PendingNode], requires_grad: bool) -> None:
+        self.op = op
+        self.inputs = inputs
+        self.params = params
+        self.seq = next(engine._sequence)
+        self.recorder = recorder
+        self.avals = avals
+        self.plan = plan
+        self.depth = depth
+        self.group = None
+        self.backend = backend
+        self.producers = producers  # this block's nodes among the inputs
+        self.requires_grad = requires_grad
 
     def value(self, index: int) -> Any:
         """The output array `index`, computing it (and only what it needs) first."""
@@ -111,25 +128,32 @@ def _output_avals(op: Op, inputs: tuple[Any, ...], params: dict[str, Any]) -> tu
     return tuple((tuple(shape), np.dtype(dtype)) for shape, dtype in pairs)
 
 
-_PLANS: dict[Any, tuple[Any, Any]] = {}
+_PLANS: dict[Any, tuple[Any, Any, tuple[bool, ...]]] = {}
 _PLAN_CACHE_LIMIT = 100_000
 
 
 def _plan(op: Op, inputs: tuple[Any, ...], params: dict[str, Any],
-          described: list[Any]) -> tuple[Any, Any]:
-    """Output avals and batching plan of a call, memoized on the op, params and the inputs'
-    shapes, dtypes and (for shared arguments) identities: a model records the same few call
-    shapes thousands of times."""
+          described: list[Any]) -> tuple[Any, Any, tuple[bool, ...]]:
+    """Output avals, batching plan and which outputs are floating point (can carry a
+    gradient) of a call, memoized on the op, params and the inputs' shapes, dtypes and (for
+    shared arguments) identities: a model records the same few call shapes thousands of
+    times."""
     try:
         key = (op, tuple(params.items()), tuple(described))
         cached = _PLANS.get(key)
     except TypeError:  # unhashable params (slices, index arrays): plan without the memo
-        return _output_avals(op, inputs, params), plan_call(op, inputs, params)
+        return _fresh_plan(op, inputs, params)
     if cached is None:
         if len(_PLANS) > _PLAN_CACHE_LIMIT:
             _PLANS.clear()
-        cached = _PLANS[key] = (_output_avals(op, inputs, params), plan_call(op, inputs, params))
+        cached = _PLANS[key] = _fresh_plan(op, inputs, params)
     return cached
+
+
+def _fresh_plan(op: Op, inputs: tuple[Any, ...],
+                params: dict[str, Any]) -> tuple[Any, Any, tuple[bool, ...]]:
+    avals = _output_avals(op, inputs, params)
+    return avals, plan_call(op, inputs, params), tuple(d.kind == "f" for _, d in avals)
 
 
 class Recorder:
@@ -153,20 +177,26 @@ class Recorder:
         needs_grad = False
         depth = 0
         shared = op.batch.shared
-        described: list[Any] = []
+        described: list[Any] = []  # what the plan depends on, per input
         producers = []
         for i, x in enumerate(inputs):
             if isinstance(x, Tensor):
                 node = x._node
                 data = x._data
-                if data is None:
+                requires_grad = x.requires_grad
+                needs_grad = needs_grad or requires_grad
+                if data is None:  # pending: shape and dtype from its node (the view's own)
+                    aval = node.avals[x._index]
+                    described.append((aval, id(x)) if i in shared else aval)
+                    if type(node) is RowView:
+                        node = node.base  # rows of a pending output: depend on its node
                     b = node.backend
-                    shape, dtype = node.avals[x._index]
                 else:
                     b = BACKEND_BY_ARRAY_TYPE[type(data)]
-                    shape, dtype = data.shape, data.dtype
-                if type(node) is RowView:
-                    node = node.base  # rows of a pending output: depend on its node
+                    described.append((data.shape, data.dtype, id(x) if i in shared or (
+                        requires_grad and node is None) else None))
+                    if type(node) is RowView:
+                        node = node.base
                 if type(node) is PendingNode and node.recorder is self:
                     producers.append(node)
                     if node.group is None and node.depth > depth:
@@ -176,32 +206,21 @@ class Recorder:
                 elif b is not backend:
                     raise DeviceError(f"{op.name}: inputs are on different devices "
                                       f"({engine.describe_devices(inputs)}) at {user_location()}")
-                requires_grad = x.requires_grad
-                needs_grad = needs_grad or requires_grad
-                described.append((shape, dtype, id(x) if i in shared or (
-                    requires_grad and node is None) else None))
             elif hasattr(x, "shape"):
                 described.append((x.shape, x.dtype, id(x) if i in shared else None))
             else:
                 described.append(x)
         if backend is None:
             raise TypeError(f"{op.name}: needs at least one tensor argument")
-        avals, plan = _plan(op, inputs, params, described)
-        node = PendingNode(op, inputs, None, params, None, None)
-        node.recorder = self
-        node.avals = avals
-        node.plan = plan
-        node.depth = depth + 1
-        node.group = None
-        node.backend = backend
-        node.producers = producers  # this block's nodes among the inputs
+        avals, plan, floats = _plan(op, inputs, params, described)
         requires_grad = needs_grad and MODE.grad_enabled and op.backward is not None
-        node.requires_grad = requires_grad
+        node = PendingNode(self, op, inputs, params, avals, plan, depth + 1, backend, producers,
+                           requires_grad)
         self.pending.append(node)
         if op.outputs == 1:
-            return Tensor(None, requires_grad and avals[0][1].kind == "f", node)
-        return tuple(Tensor(None, requires_grad and dtype.kind == "f", node, i)
-                     for i, (_, dtype) in enumerate(avals))
+            return Tensor(None, requires_grad and floats[0], node)
+        return tuple([Tensor(None, requires_grad and floating, node, i)
+                      for i, floating in enumerate(floats)])
 
     def row_view(self, x: Any, index: tuple[Any, ...]) -> Tensor | None:
         """Rows of a pending output of this block as a RowView tensor, or None (then getitem
