@@ -190,3 +190,35 @@ def test_split_into_unequal_or_no_sections_is_refused_and_indices_still_split():
             tn.split(h, 0)
         parts = tn.split(h, [1, 3])
     assert [p.shape for p in parts] == [(1, 2), (2, 2), (2, 2)]
+
+
+@pytest.mark.parametrize("computed_first", [False, True])
+def test_a_group_mixing_constants_with_rows_of_a_group_batches_and_keeps_gradients(
+        computed_first):
+    """One signature, members whose inputs are rows of a computed group and a member whose
+    input is a constant (no gradient), in either order: gathered without error, and the
+    gradients of the members that need them are not lost."""
+    rng = np.random.default_rng(6)
+    W = rng.standard_normal((3, 3))
+
+    def program(W):
+        xs = [tn.tensor(rng_rows[i]) @ W for i in range(2)]
+        if computed_first:  # under autobatch: one group computes both, tanh gathers its rows
+            (xs[0] + xs[1]).numpy()
+            hs = [tn.tanh(xs[0]), tn.tanh(xs[1]), tn.tanh(tn.tensor(np.ones((1, 3))))]
+        else:  # the member without a gradient comes first in the group
+            hs = [tn.tanh(tn.tensor(np.ones((1, 3)))), tn.tanh(xs[0]), tn.tanh(xs[1])]
+        return tn.stack([h.sum() * (i + 1) for i, h in enumerate(hs)]).sum()
+
+    rng_rows = [rng.standard_normal((1, 3)) for _ in range(2)]
+    eager_W = tn.tensor(W, requires_grad=True)
+    expected = program(eager_W)
+    expected.backward()
+    batched_W = tn.tensor(W, requires_grad=True)
+    with tn.autobatch() as batch:
+        loss = program(batched_W)
+        loss.backward()
+    assert batch.profile.launches_by_op["tanh"] <= 2
+    np.testing.assert_allclose(loss.item(), expected.item(), rtol=1e-12)
+    assert batched_W.grad is not None
+    np.testing.assert_allclose(batched_W.grad.numpy(), eager_W.grad.numpy(), rtol=1e-12)

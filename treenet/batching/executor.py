@@ -150,17 +150,16 @@ def rows_of_one_output(xs: list[Any]) -> tuple[Any, int, list[int]] | None:
     index = first._index
     rows = []
     for x in xs:
-        node = x._node
-        if node.is_view:
+        node = getattr(x, "_node", None)  # None for arrays and leaves: not rows of a group
+        if getattr(node, "is_view", False):
             key, base = node.key, node.base
             if type(key) is not slice or key.stop - key.start != 1 or base.group is not group:
                 return None
             rows.append(base.start + key.start)
         else:
-            start = node.start
-            if node.group is not group or node.stop - start != 1:
+            if getattr(node, "group", None) is not group or node.stop - node.start != 1:
                 return None
-            rows.append(start)
+            rows.append(node.start)
         if x._index != index:
             return None
     return group, index, rows
@@ -230,8 +229,9 @@ class Group:
             first.start = first.stop = -1
         for node in nodes:
             node.group = self
-        if not first.requires_grad:  # no backward will visit: drop the node <-> group cycle,
-            self.args = self.nodes = None  # and the inputs, so the graph is freed as it goes
+        if not any(node.requires_grad for node in nodes):  # no backward will visit: drop the
+            # node <-> group cycle and the inputs, so the graph is freed as it goes
+            self.args = self.nodes = None
             for node in nodes:
                 node.inputs = node.producers = None
 
@@ -308,7 +308,11 @@ class Group:
             if getattr(producer, "recorder", None) is not owner:
                 route(x, gx, piece)
                 continue
-            add_grad(grads, producer, x._index, piece)
+            entry = None if producer.is_view else grads.get(producer)
+            if entry is not None and entry[x._index] is None:  # add_grad's commonest case
+                entry[x._index] = piece
+            else:
+                add_grad(grads, producer, x._index, piece)
 
     @staticmethod
     def _scatter_rows(xp: Any, xs: list[Any], gx: Any, grads: dict[Any, Any],
@@ -316,11 +320,10 @@ class Group:
         """When row i of gx belongs to xs[i] and every x is a single row of one output of a
         group of `owner` (rows_of_one_output), add gx into that output's gradient buffer with
         one indexed add and return True."""
-        if not all(getattr(x, "requires_grad", False) for x in xs) or getattr(
-                xs[0]._node, "recorder", None) is not owner:
+        if getattr(getattr(xs[0], "_node", None), "recorder", None) is not owner:
             return False
-        rows = rows_of_one_output(xs)
-        if rows is None:
+        rows = rows_of_one_output(xs)  # None at the first row from elsewhere
+        if rows is None or not all(getattr(x, "requires_grad", False) for x in xs):
             return False
         group, index, picked = rows
         buffer = grads.get((group, index))
