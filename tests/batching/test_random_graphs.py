@@ -12,12 +12,12 @@ import treenet as tn
 WIDTH = 4
 STEPS = ["tanh", "sigmoid", "matmul", "scale", "add_prev", "mul_prev", "softmax",
          "log_softmax", "center", "concat_split", "relu_shift", "dropout", "max_pool", "exp_tanh",
-         "read"]
-USES_PARAMS = {"matmul", "scale"}
+         "read", "cell", "split_join", "reverse_rows"]
+USES_PARAMS = {"matmul", "scale", "cell"}
 
 
 def _apply(step, h, history, params, rng_seed):
-    W, g, b = params
+    W, g, b, U, bU = params
     if step == "tanh":
         return tn.tanh(h)
     if step == "sigmoid":
@@ -48,6 +48,13 @@ def _apply(step, h, history, params, rng_seed):
     if step == "read":
         h.numpy()  # a value read mid-graph: under autobatch, a partial flush
         return h
+    if step == "cell":  # a fused two-output op; h and c both flow on
+        state, cell = tn.binary_tree_lstm(h, history[0], history[-1], h, U, bU)
+        return state + cell
+    if step == "split_join":  # every row as a view, joined again
+        return tn.concatenate(tn.split(h, len(h)))
+    if step == "reverse_rows":  # row views by index, in reverse
+        return tn.concatenate([h[i:i + 1] for i in reversed(range(len(h)))]) * 0.5
     return tn.tanh(tn.exp(tn.clip(h, -3.0, 3.0)))
 
 
@@ -55,14 +62,14 @@ def _loss(programs, inputs, params, seed):
     tn.manual_seed(seed)  # dropout masks are drawn in recording order
     losses = []
     for (program, frozen), x in zip(programs, inputs, strict=True):
-        W, g, b = params
+        W, g, b = params[:3]
         h = tn.tanh(x)  # the first `frozen` steps need no gradient
         history = [h]
         for step in program[:frozen]:
             if step not in USES_PARAMS:
                 h = _apply(step, h, history, params, seed)
                 history.append(h)
-        h = h + tn.tanh(x @ W + b) * g  # every example uses every parameter
+        h = h + tn.tanh(x @ W + b) * g  # every example uses W, g and b
         history = [h]
         for step in program[frozen:]:
             h = _apply(step, h, history, params, seed)
@@ -77,7 +84,8 @@ def _grads(programs, inputs, params, seed, strategy):
     with tn.autobatch(strategy):
         loss = _loss(programs, inputs, params, seed)
         loss.backward()
-    return loss.item(), [p.grad.numpy().copy() for p in params]
+    return loss.item(), [np.zeros(p.shape) if p.grad is None else p.grad.numpy().copy()
+                         for p in params]
 
 
 def _relative_error(a, b):
@@ -98,7 +106,10 @@ def test_random_graphs_batched_equal_eager(examples, seed, dtype):
     params = [tn.tensor(rng.standard_normal((WIDTH, WIDTH)) * 0.5, dtype=dtype,
                         requires_grad=True),
               tn.tensor(rng.standard_normal(WIDTH), dtype=dtype, requires_grad=True),
-              tn.tensor(rng.standard_normal(WIDTH), dtype=dtype, requires_grad=True)]
+              tn.tensor(rng.standard_normal(WIDTH), dtype=dtype, requires_grad=True),
+              tn.tensor(rng.standard_normal((2 * WIDTH, 5 * WIDTH)) * 0.5, dtype=dtype,
+                        requires_grad=True),
+              tn.tensor(rng.standard_normal(5 * WIDTH), dtype=dtype, requires_grad=True)]
     inputs = [tn.tensor(rng.standard_normal((rows, WIDTH)), dtype=dtype)
               for rows, _, _ in examples]
     programs = [(program, frozen) for _, program, frozen in examples]
