@@ -208,17 +208,19 @@ def test_a_group_mixing_constants_with_rows_of_a_group_batches_and_keeps_gradien
             hs = [tn.tanh(xs[0]), tn.tanh(xs[1]), tn.tanh(tn.tensor(np.ones((1, 3))))]
         else:  # the member without a gradient comes first in the group
             hs = [tn.tanh(tn.tensor(np.ones((1, 3)))), tn.tanh(xs[0]), tn.tanh(xs[1])]
-        return tn.stack([h.sum() * (i + 1) for i, h in enumerate(hs)]).sum()
+        return tn.stack([h.sum() * (i + 1) for i, h in enumerate(hs)]).sum(), hs
 
     rng_rows = [rng.standard_normal((1, 3)) for _ in range(2)]
     eager_W = tn.tensor(W, requires_grad=True)
-    expected = program(eager_W)
+    expected, _ = program(eager_W)
     expected.backward()
     batched_W = tn.tensor(W, requires_grad=True)
     with tn.autobatch() as batch:
-        loss = program(batched_W)
+        loss, hs = program(batched_W)
         loss.backward()
+    groups = {h._node.group for h in hs}
     assert batch.profile.launches_by_op["tanh"] <= 2
+    assert all(group.nodes is None for group in groups)  # freed once its grad members are
     np.testing.assert_allclose(loss.item(), expected.item(), rtol=1e-12)
     assert batched_W.grad is not None
     np.testing.assert_allclose(batched_W.grad.numpy(), eager_W.grad.numpy(), rtol=1e-12)

@@ -180,7 +180,8 @@ class Group:
         self.args: list[Any] | None = None
         self.outputs: tuple[Any, ...] = ()
         self.index = index
-        self.live = len(nodes)  # members whose graph is not freed yet
+        # members a backward will visit whose graph is not freed yet
+        self.live = sum(1 for node in nodes if node.requires_grad)
 
     def forward(self, xp: Any, profile: Any) -> None:
         nodes, op, mode = self.nodes, self.op, self.mode
@@ -229,9 +230,8 @@ class Group:
             first.start = first.stop = -1
         for node in nodes:
             node.group = self
-        if not any(node.requires_grad for node in nodes):  # no backward will visit: drop the
-            # node <-> group cycle and the inputs, so the graph is freed as it goes
-            self.args = self.nodes = None
+        if not self.live:  # no backward will visit: drop the node <-> group cycle and the
+            self.args = self.nodes = None  # inputs, so the graph is freed as it goes
             for node in nodes:
                 node.inputs = node.producers = None
 
