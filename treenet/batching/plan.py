@@ -1,8 +1,8 @@
 """Planning one recorded call: how it batches (rows, stacked or alone) and its signature.
 
 The signature is derived from the op, its params, the shapes and dtypes of batched arguments
-(for rows, everything but the row count) and the identity of shared arguments — never written
-by hand, so two different activations can never share a batch.
+(for rows, everything but the row count), the identity of shared arguments and the device —
+never written by hand, so two different activations can never share a batch.
 """
 
 from __future__ import annotations
@@ -53,8 +53,10 @@ def _shape(x: Any) -> tuple[int, ...] | None:
     return tuple(x.shape) if hasattr(x, "shape") else None
 
 
-def plan_call(op: Op, inputs: tuple[Any, ...], params: dict[str, Any]) -> Plan:
-    """Decide how this call batches with others of the same signature."""
+def plan_call(op: Op, inputs: tuple[Any, ...], params: dict[str, Any],
+              device: Any = None) -> Plan:
+    """Decide how this call batches with others of the same signature (calls on different
+    devices, e.g. numpy and cupy backends, never share one)."""
     rule = op.batch
     if rule.kind == "unbatched":
         return Plan(SINGLE, None, reason="op has no batch rule")
@@ -87,9 +89,11 @@ def plan_call(op: Op, inputs: tuple[Any, ...], params: dict[str, Any]) -> Plan:
     if rule.kind == "join" and _joins_rows(params, shapes):
         # any number of arguments per call: the signature is their common row shape
         first_shape, dtype = shapes[0]
-        return Plan(JOIN, (op, JOIN, key_params, first_shape[1:], dtype), tuple(batched))
+        return Plan(JOIN, (op, JOIN, key_params, first_shape[1:], dtype, device),
+                    tuple(batched))
     if rule.kind == "segments" and _reduces_all(params, shapes):
-        return Plan(SEGMENTS, (op, SEGMENTS, key_params, shapes[0][1]), tuple(batched))
+        return Plan(SEGMENTS, (op, SEGMENTS, key_params, shapes[0][1], device),
+                    tuple(batched))
     if rule.kind == "join" and _joins_columns(params, shapes):
         mode = ROWS  # joined along a later axis, rows stay independent
     else:
@@ -98,7 +102,7 @@ def plan_call(op: Op, inputs: tuple[Any, ...], params: dict[str, Any]) -> Plan:
         return Plan(SINGLE, None, reason="argument shapes fit no batched form")
     for shape, dtype in shapes:
         signature.append((shape[1:] if mode == ROWS else shape, dtype))
-    return Plan(mode, (op, mode, key_params, tuple(signature)), tuple(batched))
+    return Plan(mode, (op, mode, key_params, tuple(signature), device), tuple(batched))
 
 
 def _joins_rows(params: dict[str, Any], shapes: list[Any]) -> bool:

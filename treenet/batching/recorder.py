@@ -132,28 +132,29 @@ _PLANS: dict[Any, tuple[Any, Any, tuple[bool, ...]]] = {}
 _PLAN_CACHE_LIMIT = 100_000
 
 
-def _plan(op: Op, inputs: tuple[Any, ...], params: dict[str, Any],
-          described: list[Any]) -> tuple[Any, Any, tuple[bool, ...]]:
+def _plan(op: Op, inputs: tuple[Any, ...], params: dict[str, Any], described: list[Any],
+          backend: Any) -> tuple[Any, Any, tuple[bool, ...]]:
     """Output avals, batching plan and which outputs are floating point (can carry a
-    gradient) of a call, memoized on the op, params and the inputs' shapes, dtypes and (for
-    shared arguments) identities: a model records the same few call shapes thousands of
-    times."""
+    gradient) of a call, memoized on the op, params, device and the inputs' shapes, dtypes
+    and (for shared arguments) identities: a model records the same few call shapes
+    thousands of times."""
     try:
-        key = (op, tuple(params.items()), tuple(described))
+        key = (op, tuple(params.items()), tuple(described), backend)
         cached = _PLANS.get(key)
     except TypeError:  # unhashable params (slices, index arrays): plan without the memo
-        return _fresh_plan(op, inputs, params)
+        return _fresh_plan(op, inputs, params, backend)
     if cached is None:
         if len(_PLANS) > _PLAN_CACHE_LIMIT:
             _PLANS.clear()
-        cached = _PLANS[key] = _fresh_plan(op, inputs, params)
+        cached = _PLANS[key] = _fresh_plan(op, inputs, params, backend)
     return cached
 
 
-def _fresh_plan(op: Op, inputs: tuple[Any, ...],
-                params: dict[str, Any]) -> tuple[Any, Any, tuple[bool, ...]]:
+def _fresh_plan(op: Op, inputs: tuple[Any, ...], params: dict[str, Any],
+                backend: Any) -> tuple[Any, Any, tuple[bool, ...]]:
     avals = _output_avals(op, inputs, params)
-    return avals, plan_call(op, inputs, params), tuple(d.kind == "f" for _, d in avals)
+    return (avals, plan_call(op, inputs, params, backend),
+            tuple(d.kind == "f" for _, d in avals))
 
 
 class Recorder:
@@ -212,7 +213,7 @@ class Recorder:
                 described.append(x)
         if backend is None:
             raise TypeError(f"{op.name}: needs at least one tensor argument")
-        avals, plan, floats = _plan(op, inputs, params, described)
+        avals, plan, floats = _plan(op, inputs, params, described, backend)
         requires_grad = needs_grad and MODE.grad_enabled and op.backward is not None
         node = PendingNode(self, op, inputs, params, avals, plan, depth + 1, backend, producers,
                            requires_grad)
