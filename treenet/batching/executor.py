@@ -308,11 +308,7 @@ class Group:
             if getattr(producer, "recorder", None) is not owner:
                 route(x, gx, piece)
                 continue
-            entry = None if producer.is_view else grads.get(producer)
-            if entry is not None and entry[x._index] is None:  # add_grad's commonest case
-                entry[x._index] = piece
-            else:
-                add_grad(grads, producer, x._index, piece)
+            add_grad(grads, producer, x._index, piece)
 
     @staticmethod
     def _scatter_rows(xp: Any, xs: list[Any], gx: Any, grads: dict[Any, Any],

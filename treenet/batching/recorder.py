@@ -67,7 +67,7 @@ class RowView(PendingNode):
 
     __slots__ = ("base", "key")
     is_view = True
-    arrays = out = where = plan = params = None  # never run: no arrays, plan or params
+    plan = params = None  # never run: no plan or params (nor, as any pending node, arrays)
 
     def __init__(self, base: PendingNode, key: Any, avals: tuple[Any, ...],
                  requires_grad: bool, base_tensor: Tensor) -> None:
@@ -189,15 +189,13 @@ class Recorder:
                 if data is None:  # pending: shape and dtype from its node (the view's own)
                     aval = node.avals[x._index]
                     described.append((aval, id(x)) if i in shared else aval)
-                    if type(node) is RowView:
-                        node = node.base  # rows of a pending output: depend on its node
                     b = node.backend
                 else:
                     b = BACKEND_BY_ARRAY_TYPE[type(data)]
                     described.append((data.shape, data.dtype, id(x) if i in shared or (
                         requires_grad and node is None) else None))
-                    if type(node) is RowView:
-                        node = node.base
+                if type(node) is RowView:
+                    node = node.base  # rows of a pending output: depend on its node
                 if type(node) is PendingNode and node.recorder is self:
                     producers.append(node)
                     if node.group is None and node.depth > depth:
