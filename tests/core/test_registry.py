@@ -45,6 +45,27 @@ def test_gradcheck(name):
     assert gradcheck(lambda *xs: joined(apply(OPS[name], *xs, **params)), tensors)
 
 
+@pytest.mark.parametrize("name", ["linear", "lstm_cell", "lstm_step", "lstm_sequence",
+                                  "tree_lstm_leaf", "binary_tree_lstm", "childsum_tree_lstm"])
+def test_gradcheck_on_a_block_of_rows(name):
+    """Backward passes take a block of 8-128 rows times a transposed weight another way
+    (treenet.ops.linalg.matmul_transposed); the examples have fewer rows, so the gradients
+    are checked again with each per-row argument repeated (plus noise) to 24 or more rows
+    (and lstm_sequence's rows read as 8 sequences, so each step has a block of 8 rows)."""
+    rng = np.random.default_rng(1)
+    tensors, params = example_tensors(name)
+    shared = OPS[name].batch.shared
+    grown = [t if i in shared else tn.Tensor(
+        np.concatenate([t.numpy() + 0.1 * rng.standard_normal(t.shape)
+                        for _ in range(-(-24 // len(t)))]), requires_grad=True)
+        for i, t in enumerate(tensors)]
+    rows = len(grown[0])
+    if name == "lstm_sequence":
+        params = {**params, "lengths": (rows // 8,) * 8}
+    assert 24 <= rows <= 128 and rows % 8 == 0
+    assert gradcheck(lambda *xs: joined(apply(OPS[name], *xs, **params)), grown)
+
+
 @pytest.mark.parametrize("name", ALL)
 def test_infer_matches_forward(name):
     tensors, params = example_tensors(name)

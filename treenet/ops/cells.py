@@ -17,6 +17,7 @@ import numpy as np
 from treenet.autograd.engine import apply
 from treenet.autograd.op import BatchRule, defop
 from treenet.autograd.sparse import LowRankGrad
+from treenet.ops.linalg import matmul_transposed
 from treenet.tensor.tensor import Tensor
 
 Aval = tuple[tuple[int, ...], Any]
@@ -117,7 +118,8 @@ def _lstm_cell(xp, x, h, c, W, U, b):
 
 def _lstm_cell_backward(xp, gys, ys, x, h, c, W, U, b):
     dz, gc = _lstm_preactivation_grads(xp, gys, ys, c)
-    return dz @ W.T, dz @ U.T, gc, LowRankGrad(x, dz), LowRankGrad(h, dz), dz.sum(axis=0)
+    return (matmul_transposed(xp, dz, W), matmul_transposed(xp, dz, U), gc, LowRankGrad(x, dz),
+            LowRankGrad(h, dz), dz.sum(axis=0))
 
 
 def _lstm_cell_infer(x, h, c, W, U, b):
@@ -154,7 +156,7 @@ def _lstm_step(xp, gx, h, c, U):
 
 def _lstm_step_backward(xp, gys, ys, gx, h, c, U):
     dz, gc = _lstm_preactivation_grads(xp, gys, ys, c)
-    return dz, dz @ U.T, gc, LowRankGrad(h, dz)
+    return dz, matmul_transposed(xp, dz, U), gc, LowRankGrad(h, dz)
 
 
 def _lstm_step_infer(gx, h, c, U):
@@ -243,7 +245,7 @@ def _lstm_sequence_backward(xp, gy, ys, gx, U, lengths=None, reverse=False):
         dzt *= _slope(xp, zt, "ssts")
         xp.multiply(gct, f, out=gc[:n])
         if t:
-            gh[done] += dzt @ U.T
+            gh[done] += matmul_transposed(xp, dzt, U)
     first = counts[0] if counts else 0
     previous = np.concatenate([np.arange(starts[t - 1], starts[t - 1] + counts[t])
                                for t in range(1, len(counts))] or [np.zeros(0, np.int64)])
@@ -290,7 +292,7 @@ def _tree_lstm_leaf_backward(xp, gys, ys, x, W, b):
     xp.multiply(gh, tc, out=dz[:, H:2 * H])
     xp.multiply(gct, i, out=dz[:, 2 * H:])
     dz *= _slope(xp, z, "sst")
-    return dz @ W.T, LowRankGrad(x, dz), dz.sum(axis=0)
+    return matmul_transposed(xp, dz, W), LowRankGrad(x, dz), dz.sum(axis=0)
 
 
 def _tree_lstm_leaf_infer(x, W, b):
@@ -342,7 +344,7 @@ def _binary_tree_lstm_backward(xp, gys, ys, hl, cl, hr, cr, U, b):
     xp.multiply(gh, tc, out=dz[:, 3 * H:4 * H])
     xp.multiply(gct, i, out=dz[:, 4 * H:])
     dz *= _slope(xp, z, "sssst")
-    ghlr = dz @ U.T
+    ghlr = matmul_transposed(xp, dz, U)
     return ghlr[:, :H], gct * fl, ghlr[:, H:], gct * fr, LowRankGrad(hlr, dz), dz.sum(axis=0)
 
 
@@ -409,7 +411,7 @@ def _childsum_tree_lstm_backward(xp, gys, ys, xw, hs, cs, U_iou, U_f):
     df *= gct
     df.sum(axis=1, out=gxw[:, 3 * H:])
     ghs = df @ U_f.T
-    ghs += (diou @ U_iou.T)[:, None, :]
+    ghs += matmul_transposed(xp, diou, U_iou)[:, None, :]
     gU_f = LowRankGrad(hs.reshape(n * k, H), df.reshape(n * k, H))
     return gxw, ghs, f * gct, LowRankGrad(hsum, diou), gU_f
 
