@@ -45,7 +45,7 @@ def test_gradcheck(name):
     assert gradcheck(lambda *xs: joined(apply(OPS[name], *xs, **params)), tensors)
 
 
-@pytest.mark.parametrize("name", ["linear", "lstm_cell", "lstm_step", "lstm_sequence",
+@pytest.mark.parametrize("name", ["linear", "matmul", "lstm_cell", "lstm_step", "lstm_sequence",
                                   "tree_lstm_leaf", "binary_tree_lstm", "childsum_tree_lstm"])
 def test_gradcheck_on_a_block_of_rows(name):
     """Backward passes take a block of 8-128 rows times a transposed weight another way
@@ -54,6 +54,8 @@ def test_gradcheck_on_a_block_of_rows(name):
     (and lstm_sequence's rows read as 8 sequences, so each step has a block of 8 rows)."""
     rng = np.random.default_rng(1)
     tensors, params = example_tensors(name)
+    if name == "matmul":  # the example is a stack of matrices; a block of rows is 2-D
+        tensors = [tn.Tensor(t.numpy()[0], requires_grad=True) for t in tensors[:1]] + tensors[1:]
     shared = OPS[name].batch.shared
     grown = [t if i in shared else tn.Tensor(
         np.concatenate([t.numpy() + 0.1 * rng.standard_normal(t.shape)

@@ -38,7 +38,8 @@ def _matmul_backward(xp, gy, y, a, b):
         gy = xp.expand_dims(gy, -2)
     if b.ndim == 1:
         gy = xp.expand_dims(gy, -1)
-    ga = xp.matmul(gy, xp.swapaxes(b2, -1, -2))
+    ga = (matmul_transposed(xp, gy, b2) if gy.ndim == 2 and b2.ndim == 2
+          else xp.matmul(gy, xp.swapaxes(b2, -1, -2)))
     gb = xp.matmul(xp.swapaxes(a2, -1, -2), gy)
     if a.ndim == 1:
         ga = ga.reshape(ga.shape[:-2] + ga.shape[-1:])
