@@ -18,9 +18,10 @@ def matmul_transposed(xp: Any, a: Any, w: Any) -> Any:
 
     numpy's OpenBLAS multiplies a block of 8 to 128 rows by a transposed matrix 1.2-1.9x
     slower than the same product taken as (w @ a.T).T (float32, 1 and 2 threads, on this
-    project's CPU: docs/batching.md, "Kernels"), and a batched backward of a cell is made of
-    such blocks; other sizes, and other array libraries, take the direct product. The
-    result may be a transposed (Fortran-ordered) array."""
+    project's CPU: docs/batching.md, "Kernels"; float64 runs about as fast either way, and
+    takes the same path so that float64 gradient checks cover it), and a batched backward of
+    a cell is made of such blocks; other sizes, and other array libraries, take the direct
+    product. The result may be a transposed (Fortran-ordered) array."""
     if xp is np and a.ndim == 2 and 8 <= a.shape[0] <= 128:
         return (w @ a.T).T
     return a @ w.T
