@@ -410,9 +410,10 @@ def _childsum_tree_lstm_backward(xp, gys, ys, xw, hs, cs, U_iou, U_f):
     df *= cs
     df *= gct
     df.sum(axis=1, out=gxw[:, 3 * H:])
-    ghs = matmul_transposed(xp, df.reshape(n * k, H), U_f).reshape(n, k, H)
+    df_rows = df.reshape(n * k, H)
+    ghs = matmul_transposed(xp, df_rows, U_f).reshape(n, k, H)
     ghs += matmul_transposed(xp, diou, U_iou)[:, None, :]
-    gU_f = LowRankGrad(hs.reshape(n * k, H), df.reshape(n * k, H))
+    gU_f = LowRankGrad(hs.reshape(n * k, H), df_rows)
     return gxw, ghs, f * gct, LowRankGrad(hsum, diou), gU_f
 
 

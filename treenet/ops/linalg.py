@@ -14,9 +14,9 @@ from treenet.tensor.tensor import Tensor
 
 
 def matmul_transposed(xp: Any, a: Any, w: Any) -> Any:
-    """a @ w.T for a (n, k) and a weight w (m, k) -> (n, m), as backward passes need it.
+    """a @ w.T for a (..., k) and a 2-D weight w (m, k) -> (..., m), as backward passes need it.
 
-    numpy's OpenBLAS multiplies a block of 8 to 128 rows by a transposed matrix 1.2-1.9x
+    numpy's OpenBLAS multiplies a 2-D block of 8 to 128 rows by a transposed matrix 1.2-1.9x
     slower than the same product taken as (w @ a.T).T (float32, 1 and 2 threads, on this
     project's CPU: docs/batching.md, "Kernels"; float64 runs about as fast either way, and
     takes the same path so that float64 gradient checks cover it), and a batched backward of
@@ -39,7 +39,7 @@ def _matmul_backward(xp, gy, y, a, b):
         gy = xp.expand_dims(gy, -2)
     if b.ndim == 1:
         gy = xp.expand_dims(gy, -1)
-    ga = (matmul_transposed(xp, gy, b2) if gy.ndim == 2 and b2.ndim == 2
+    ga = (matmul_transposed(xp, gy, b2) if b2.ndim == 2
           else xp.matmul(gy, xp.swapaxes(b2, -1, -2)))
     gb = xp.matmul(xp.swapaxes(a2, -1, -2), gy)
     if a.ndim == 1:
@@ -85,8 +85,7 @@ def _linear(xp, x, W, b):
 def _linear_backward(xp, gy, y, x, W, b):
     rows_x = x.reshape(-1, x.shape[-1])
     rows_gy = gy.reshape(-1, gy.shape[-1])
-    gx = matmul_transposed(xp, gy, W) if gy.ndim == 2 else xp.matmul(gy, W.T)
-    return gx, LowRankGrad(rows_x, rows_gy), rows_gy.sum(axis=0)
+    return matmul_transposed(xp, gy, W), LowRankGrad(rows_x, rows_gy), rows_gy.sum(axis=0)
 
 
 def _linear_infer(x, W, b):
