@@ -16,6 +16,7 @@ import time
 from typing import Any
 
 from treenet.autograd.engine import unbroadcast
+from treenet.batching.arena import Place, rows_in_one_arena, take_rows
 from treenet.batching.plan import JOIN, ROWS, SEGMENTS, SINGLE, SQUEEZED, STACK
 from treenet.tensor.tensor import Tensor
 
@@ -61,7 +62,18 @@ def array_of(item: Any) -> Any:
 
 def add_grad(grads: dict[Any, list[Any]], node: Any, index: int, g: Any) -> None:
     """grads[node][index] += g, where g is an array or Located rows of a gradient buffer; a
-    row view's gradient goes into its rows of the base node's gradient."""
+    row view's gradient goes into its rows of the base node's gradient, and the gradient of
+    an output kept in an arena into its rows of the arena's gradient buffer."""
+    places = node.group.places
+    if places is not None:
+        arena, offset, _ = places[index]
+        if node.is_view:
+            base = node.base
+            rows = arena.grad()[offset + base.start:offset + base.stop][node.key]
+        else:
+            rows = arena.grad()[offset + node.start:offset + node.stop]
+        rows += array_of(g)
+        return
     if node.is_view:
         base = node.base
         entry = grads.get(base)
@@ -109,9 +121,14 @@ def gather(xp: Any, items: list[Any], mode: str) -> Any:
     return xp.concatenate(arrays) if mode == ROWS else xp.stack(arrays)
 
 
-def gather_inputs(xp: Any, xs: list[Any], mode: str) -> Any:
+def gather_inputs(xp: Any, xs: list[Any], mode: str, owner: Any) -> tuple[Any, Any]:
     """One batched argument from the members' inputs `xs`: a slice of a group's output when
-    they are its adjacent rows (no copy), else a concatenation (rows) or stack of the values."""
+    they are its adjacent rows (no copy), else one indexed copy from an arena when they are
+    all rows kept in one, else a concatenation (rows) or stack of the values.
+
+    Also returns, for backward, where the argument's gradient goes in one add: (arena,
+    rows, rows are distinct) when every x is rows of `owner`'s arena and requires grad, else
+    None (the gradient is routed to each x)."""
     first = xs[0]
     node = getattr(first, "_node", None)
     group = getattr(node, "group", None)
@@ -126,51 +143,31 @@ def gather_inputs(xp: Any, xs: list[Any], mode: str) -> Any:
             end = other.stop
         else:
             view = group.outputs[index][node.start:end]
+            source = None
+            if group.places is not None and mode == ROWS:
+                arena, offset, _ = group.places[index]
+                if arena.recorder is owner and all(x.requires_grad for x in xs):
+                    source = (arena, slice(offset + node.start, offset + end), True)
             if group.mode in SQUEEZED:
-                return view.reshape((-1,) + view.shape[2:]) if mode == ROWS else view
-            return view if mode == ROWS else view.reshape((len(xs),) + first.shape)
+                view = view.reshape((-1,) + view.shape[2:]) if mode == ROWS else view
+            elif mode != ROWS:
+                view = view.reshape((len(xs),) + first.shape)
+            return view, source
     if mode == ROWS:
-        rows = rows_of_one_output(xs)
-        if rows is not None:  # one indexed copy instead of a view per row
-            group, index, picked = rows
-            return group.outputs[index][picked]
+        found = rows_in_one_arena(xs)
+        if found is not None:
+            return take_rows(found, owner)
     arrays = [x.data if isinstance(x, Tensor) else x for x in xs]
-    return xp.concatenate(arrays) if mode == ROWS else xp.stack(arrays)
-
-
-def rows_of_one_output(xs: list[Any]) -> tuple[Any, int, list[int]] | None:
-    """(group, output index, rows) when every x is a single row of the same output of one
-    computed rows group (a member's one-row output, or a one-row view of a member's rows),
-    else None."""
-    first = xs[0]
-    node = getattr(first, "_node", None)
-    group = getattr(node, "group", None)
-    if group is None or group.mode != ROWS:
-        return None
-    index = first._index
-    rows = []
-    for x in xs:
-        node = getattr(x, "_node", None)  # None for arrays and leaves: not rows of a group
-        if getattr(node, "is_view", False):
-            key, base = node.key, node.base
-            if type(key) is not slice or key.stop - key.start != 1 or base.group is not group:
-                return None
-            rows.append(base.start + key.start)
-        else:
-            if getattr(node, "group", None) is not group or node.stop - node.start != 1:
-                return None
-            rows.append(node.start)
-        if x._index != index:
-            return None
-    return group, index, rows
+    return (xp.concatenate(arrays) if mode == ROWS else xp.stack(arrays)), None
 
 
 class Group:
     """Nodes of one signature run together; keeps what backward needs."""
 
-    __slots__ = ("nodes", "op", "mode", "params", "args", "outputs", "index", "live")
+    __slots__ = ("nodes", "op", "mode", "params", "args", "outputs", "index", "live", "places",
+                 "sources")
 
-    def __init__(self, nodes: list[Any], index: int) -> None:
+    def __init__(self, nodes: list[Any], index: int, places: tuple[Place, ...] | None) -> None:
         first = nodes[0]
         self.nodes = nodes
         self.op = first.op
@@ -182,17 +179,25 @@ class Group:
         self.index = index
         # members a backward will visit whose graph is not freed yet
         self.live = sum(1 for node in nodes if node.requires_grad)
+        self.places = places  # where each output is kept in an arena (arena.place_outputs)
+        # per batched argument position (-1: every argument of a join), where its gradient
+        # goes in one add (gather_inputs); absent: routed to each input
+        self.sources: dict[int, Any] = {}
 
     def forward(self, xp: Any, profile: Any) -> None:
         nodes, op, mode = self.nodes, self.op, self.mode
         first = nodes[0]
+        owner = first.recorder
         inputs = ([x for node in nodes for x in node.inputs] if mode in (JOIN, SEGMENTS)
                   else first.inputs)
-        args = [x.data if isinstance(x, Tensor) else x for x in inputs]
+        joined = rows_in_one_arena(inputs) if mode == JOIN else None
+        args = [] if joined else [x.data if isinstance(x, Tensor) else x for x in inputs]
         if mode in (ROWS, STACK):
             out_ndim = len(first.avals[0][0])
             for p in first.plan.batched:
-                batched = gather_inputs(xp, [n.inputs[p] for n in nodes], mode)
+                batched, source = gather_inputs(xp, [n.inputs[p] for n in nodes], mode, owner)
+                if source is not None:
+                    self.sources[p] = source
                 if mode == STACK and op.batch.kind == "elementwise":
                     missing = out_ndim + 1 - batched.ndim
                     if missing:
@@ -206,7 +211,11 @@ class Group:
                 self.params = {**self.params,
                                op.batch.sizes: tuple(len(n.inputs[p]) for n in nodes)}
         start = time.perf_counter()
-        if mode == SEGMENTS:
+        if joined:  # the join of rows kept in one arena: one indexed copy
+            y, source = take_rows(joined, owner)
+            if source is not None:
+                self.sources[-1] = source
+        elif mode == SEGMENTS:
             sizes = xp.asarray([a.size for a in args])
             y = op.batch.segmented(xp, xp.concatenate([a.reshape(-1) for a in args]), sizes)
             args = [sizes]
@@ -226,8 +235,12 @@ class Group:
         elif mode in SQUEEZED:
             for i, node in enumerate(nodes):
                 node.start, node.stop = i, i + 1
+        elif self.places is not None:  # alone, but its rows are kept in an arena
+            first.start, first.stop = 0, self.places[0][2] - self.places[0][1]
         else:
             first.start = first.stop = -1
+        if self.places is not None:
+            self._keep_in_arenas()
         for node in nodes:
             node.group = self
         if not self.live:  # no backward will visit: drop the node <-> group cycle and the
@@ -235,37 +248,37 @@ class Group:
             for node in nodes:
                 node.inputs = node.producers = None
 
-    def backward(self, xp: Any, grads: dict[Any, list[Any]], route: Any, owner: Any,
-                 profile: Any) -> bool:
+    def _keep_in_arenas(self) -> None:
+        """Copy the outputs into their arena rows; the outputs become views of those."""
+        outputs = list(self.outputs)
+        for k, (arena, start, stop) in enumerate(self.places):
+            kept = arena.values[start:stop]
+            kept[...] = outputs[k]
+            outputs[k] = kept
+        self.outputs = tuple(outputs)
+
+    def backward(self, xp: Any, grads: dict[Any, list[Any]], route: Any, profile: Any) -> bool:
         """Run the op's backward for the whole group; False when no member has a gradient.
 
-        `grads` holds gradients per node (a slot per output: Located rows of a gradient
-        buffer, so a consumer group can slice them back without a copy, or arrays) and per
-        group output (key (group, output index): a buffer the size of the output that single
-        rows were added into). Gradients for producers recorded by `owner` go into `grads`;
-        others go through `route(x, g, piece)`."""
+        `grads` holds gradients per node not kept in an arena (a slot per output: Located
+        rows of a gradient buffer, so a consumer group can slice them back without a copy,
+        or arrays); an arena keeps the gradients of its rows itself. Gradients for inputs
+        go into one arena add per argument (`sources`), else through
+        `route(x, g, piece)`."""
         nodes, op, mode = self.nodes, self.op, self.mode
-        slots = [grads.pop(node, None) for node in nodes]
-        buffers = [grads.pop((self, k), None) for k in range(op.outputs)]
-        if all(s is None for s in slots) and all(b is None for b in buffers):
-            return False
-        gys = []
-        for k, y in enumerate(self.outputs[:op.outputs]):
-            items = [None if s is None else s[k] for s in slots]
-            if buffers[k] is not None or any(item is None for item in items):
-                gy = xp.zeros_like(y) if buffers[k] is None else buffers[k]
-                for node, item in zip(nodes, items, strict=True):
-                    if item is not None:
-                        slice_of(gy, node.start, node.stop, mode in SQUEEZED)[...] += array_of(item)
-            elif mode == SINGLE:
-                gy = array_of(items[0])
-            else:
-                gy = gather(xp, items, mode).reshape(y.shape)
-            gys.append(gy)
+        if self.places is not None:  # consumers added into the arena rows (zeros if none)
+            gys = [arena.grad()[start:stop] for arena, start, stop in self.places]
+        else:
+            gys = self._gathered_output_grads(xp, grads)
+            if gys is None:
+                return False
         gy = gys[0] if op.outputs == 1 else tuple(gys)
         y = self.outputs if op.outputs != 1 or op.saves else self.outputs[0]
         start = time.perf_counter()
-        if mode == SEGMENTS:
+        joined = self.sources.get(-1)
+        if joined is not None:
+            gxs = ()
+        elif mode == SEGMENTS:
             (sizes,) = self.args
             flat = op.batch.segmented_backward(xp, gy, sizes)
             gxs = [g.reshape(node.inputs[0].shape) for node, g in zip(
@@ -274,6 +287,10 @@ class Group:
             gxs = op.backward(xp, gy, y, *self.args, **self.params)
         profile.add_kernel_time(op.name + " backward", time.perf_counter() - start)
         first = nodes[0]
+        if joined is not None:
+            arena, index, unique = joined
+            arena.add(index, gy, unique)
+            return True
         if mode in (JOIN, SEGMENTS):  # a gradient per argument of every call
             for x, gx in zip((x for node in nodes for x in node.inputs), gxs, strict=True):
                 route(x, gx, None)
@@ -283,50 +300,45 @@ class Group:
             if gx is None:
                 continue
             if p in batched:
-                self._route_batched(xp, p, gx, grads, route, owner)
+                self._route_batched(xp, p, gx, route)
             else:
                 route(first.inputs[p], gx, None)
         return True
 
-    def _route_batched(self, xp: Any, p: int, gx: Any, grads: dict[Any, list[Any]], route: Any,
-                       owner: Any) -> None:
+    def _gathered_output_grads(self, xp: Any, grads: dict[Any, list[Any]]) -> list[Any] | None:
+        """The gradient of each output, gathered from the members' slots; None if none."""
+        nodes, mode = self.nodes, self.mode
+        slots = [grads.pop(node, None) for node in nodes]
+        if all(s is None for s in slots):
+            return None
+        gys = []
+        for k, y in enumerate(self.outputs[:self.op.outputs]):
+            items = [None if s is None else s[k] for s in slots]
+            if any(item is None for item in items):
+                gy = xp.zeros_like(y)
+                for node, item in zip(nodes, items, strict=True):
+                    if item is not None:
+                        slice_of(gy, node.start, node.stop, mode in SQUEEZED)[...] += array_of(item)
+            elif mode == SINGLE:
+                gy = array_of(items[0])
+            else:
+                gy = gather(xp, items, mode).reshape(y.shape)
+            gys.append(gy)
+        return gys
+
+    def _route_batched(self, xp: Any, p: int, gx: Any, route: Any) -> None:
         arg = self.args[p]
         if gx.shape != arg.shape:
             gx = unbroadcast(xp, gx, arg.shape)
         squeeze = self.mode == STACK
         if squeeze and arg.ndim != self.nodes[0].inputs[p].ndim + 1:  # undo elementwise padding
             gx = gx.reshape((len(self.nodes),) + tuple(self.nodes[0].inputs[p].shape))
-        if self.mode == ROWS and len(gx) == len(self.nodes) and self._scatter_rows(
-                xp, [node.inputs[p] for node in self.nodes], gx, grads, owner):
+        source = self.sources.get(p)
+        if source is not None:
+            arena, index, unique = source
+            arena.add(index, gx, unique)
             return
         for node in self.nodes:
             x = node.inputs[p]
-            if not getattr(x, "requires_grad", False):
-                continue
-            piece = Located(gx, node.start, node.stop, squeeze)
-            producer = x._node
-            if getattr(producer, "recorder", None) is not owner:
-                route(x, gx, piece)
-                continue
-            add_grad(grads, producer, x._index, piece)
-
-    @staticmethod
-    def _scatter_rows(xp: Any, xs: list[Any], gx: Any, grads: dict[Any, Any],
-                      owner: Any) -> bool:
-        """When row i of gx belongs to xs[i] and every x is a single row of one output of a
-        group of `owner` (rows_of_one_output), add gx into that output's gradient buffer with
-        one indexed add and return True."""
-        if getattr(getattr(xs[0], "_node", None), "recorder", None) is not owner:
-            return False
-        rows = rows_of_one_output(xs)  # None at the first row from elsewhere
-        if rows is None or not all(getattr(x, "requires_grad", False) for x in xs):
-            return False
-        group, index, picked = rows
-        buffer = grads.get((group, index))
-        if buffer is None:
-            buffer = grads[(group, index)] = xp.zeros_like(group.outputs[index])
-        if len(set(picked)) == len(picked):
-            buffer[picked] += gx
-        else:  # a row read twice: both reads add
-            xp.add.at(buffer, picked, gx)
-        return True
+            if getattr(x, "requires_grad", False):
+                route(x, gx, Located(gx, node.start, node.stop, squeeze))

@@ -12,6 +12,7 @@ from treenet.autograd.engine import MODE, GraphFreedError, Node, ShapeError, unb
 from treenet.autograd.op import Op
 from treenet.autograd.sparse import LAZY_GRADS, LowRankGrad
 from treenet.autograd.where import user_location
+from treenet.batching.arena import place_outputs
 from treenet.batching.executor import Group, Located, add_grad, array_of, slice_of
 from treenet.batching.plan import SINGLE, SQUEEZED, plan_call
 from treenet.batching.profile import Profile
@@ -280,8 +281,9 @@ class Recorder:
         if todo:
             xp = todo[0].backend.xp
             profile = self.profile
-            for nodes in self.schedule(todo):
-                group = Group(nodes, self.launched)
+            order = self.schedule(todo)
+            for nodes, places in zip(order, place_outputs(xp, order, self), strict=True):
+                group = Group(nodes, self.launched, places)
                 group.forward(xp, profile)
                 self.launched += 1
                 name, plan = group.op.name, nodes[0].plan
@@ -357,8 +359,11 @@ class Recorder:
         for group in groups:
             if group.op.backward is None or group.args is None:
                 continue
-            if group.backward(xp, slots, route, self, profile):
+            if group.backward(xp, slots, route, profile):
                 profile.backward_launches += 1
+        for group in groups:  # the next backward pass starts from zeros
+            for arena, _, _ in group.places or ():
+                arena.grads = None
         if not retain_graph:
             for node in reachable:
                 node.inputs = None  # the graph is freed by reference counting
