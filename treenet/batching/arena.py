@@ -16,8 +16,6 @@ import numpy as np
 
 from treenet.batching.plan import ROWS
 
-Place = tuple[Any, int, int]  # (arena, first row, end row) of one group output
-
 
 class Arena:
     """Values (rows, *row_shape) of one flush's row outputs with one row shape and dtype, and
@@ -36,13 +34,63 @@ class Arena:
             self.grads = self.xp.zeros_like(self.values)
         return self.grads
 
-    def add(self, index: Any, g: Any, unique: bool) -> None:
-        """grads[index] += g: an index array (rows may repeat unless `unique`) or a slice."""
-        grads = self.grad()
-        if unique:
-            grads[index] += g
+
+class Rows:
+    """Rows of an arena that a batched argument was gathered from (an index array, rows may
+    repeat unless `unique`; or a slice): where the argument's gradient goes, in one add."""
+
+    __slots__ = ("arena", "index", "unique")
+
+    def __init__(self, arena: Arena, index: Any, unique: bool) -> None:
+        self.arena = arena
+        self.index = index
+        self.unique = unique
+
+    def add(self, g: Any) -> None:
+        grads = self.arena.grad()
+        if self.unique:
+            grads[self.index] += g
         else:  # a row read twice: both reads add
-            self.xp.add.at(grads, index, g)
+            self.arena.xp.add.at(grads, self.index, g)
+
+
+class Place:
+    """Rows [start, stop) of an arena for one group output.
+
+    The output is copied in by the first gather that reads it from the arena
+    (`rows_in_one_arena`): an output only ever read in place (adjacent rows of it, as long
+    blocks of rows are) is never copied. Likewise the gradient of a consumer that read the
+    whole output in place is kept as it is (`add`), not added into the arena's buffer."""
+
+    __slots__ = ("arena", "start", "stop", "pending", "grad")
+
+    def __init__(self, arena: Arena, start: int, stop: int) -> None:
+        self.arena = arena
+        self.start = start
+        self.stop = stop
+        self.pending: Any = None  # the computed output, until copied in
+        self.grad: Any = None  # gradients of the whole output, outside the arena's buffer
+
+    def copy_in(self) -> None:
+        self.arena.values[self.start:self.stop] = self.pending
+        self.pending = None
+
+    def add(self, g: Any) -> None:
+        self.grad = g if self.grad is None else self.grad + g
+
+    def output_grad(self) -> Any:
+        """The gradient of the output: its rows of the arena's buffer plus `grad`."""
+        arena = self.arena
+        if arena.grads is None:
+            if self.grad is not None:
+                return self.grad
+            return arena.xp.zeros_like(arena.values[self.start:self.stop])
+        rows = arena.grads[self.start:self.stop]
+        return rows if self.grad is None else rows + self.grad
+
+    def clear_grad(self) -> None:
+        """Start the next backward pass from zeros."""
+        self.grad = self.arena.grads = None
 
 
 def place_outputs(xp: Any, groups: list[list[Any]],
@@ -67,7 +115,7 @@ def place_outputs(xp: Any, groups: list[list[Any]],
         wanted.append(keys)
     arenas = {key: Arena(xp, xp.empty((rows,) + key[0], key[1]), recorder)
               for key, rows in ends.items()}
-    return [None if keys is None else tuple((arenas[key], start, stop)
+    return [None if keys is None else tuple(Place(arenas[key], start, stop)
                                             for key, start, stop in keys)
             for keys in wanted]
 
@@ -84,11 +132,14 @@ def rows_in_one_arena(xs: list[Any]) -> tuple[Arena, list[int], bool] | None:
         places = getattr(group, "places", None)
         if places is None:
             return None
-        place, start, _ = places[x._index]
-        if place is not arena:
+        place = places[x._index]
+        if place.arena is not arena:
             if arena is not None:
                 return None
-            arena = place
+            arena = place.arena
+        if place.pending is not None:
+            place.copy_in()
+        start = place.start
         if node.is_view:
             key = node.key
             if type(key) is not slice:  # an int drops the row axis: not rows
@@ -108,11 +159,11 @@ def rows_in_one_arena(xs: list[Any]) -> tuple[Arena, list[int], bool] | None:
 
 def take_rows(found: tuple[Arena, list[int], bool], owner: Any) -> tuple[Any, Any]:
     """The rows `rows_in_one_arena` found, as one indexed copy; and where their gradient goes
-    in one add, (arena, index, rows are distinct), when they all require grad and the arena
-    is `owner`'s (else None: the gradient is routed to each input)."""
+    in one add (`Rows`) when they all require grad and the arena is `owner`'s (else None:
+    the gradient is routed to each input)."""
     arena, rows, grad = found
     index = arena.xp.asarray(rows, dtype=np.intp)
     source = None
     if grad and arena.recorder is owner:
-        source = (arena, index, len(set(rows)) == len(rows))
+        source = Rows(arena, index, len(set(rows)) == len(rows))
     return arena.values.take(index, axis=0), source

@@ -16,7 +16,7 @@ import time
 from typing import Any
 
 from treenet.autograd.engine import unbroadcast
-from treenet.batching.arena import Place, rows_in_one_arena, take_rows
+from treenet.batching.arena import Place, Rows, rows_in_one_arena, take_rows
 from treenet.batching.plan import JOIN, ROWS, SEGMENTS, SINGLE, SQUEEZED, STACK
 from treenet.tensor.tensor import Tensor
 
@@ -66,12 +66,13 @@ def add_grad(grads: dict[Any, list[Any]], node: Any, index: int, g: Any) -> None
     an output kept in an arena into its rows of the arena's gradient buffer."""
     places = node.group.places
     if places is not None:
-        arena, offset, _ = places[index]
+        place = places[index]
+        offset = place.start
         if node.is_view:
             base = node.base
-            rows = arena.grad()[offset + base.start:offset + base.stop][node.key]
+            rows = place.arena.grad()[offset + base.start:offset + base.stop][node.key]
         else:
-            rows = arena.grad()[offset + node.start:offset + node.stop]
+            rows = place.arena.grad()[offset + node.start:offset + node.stop]
         rows += array_of(g)
         return
     if node.is_view:
@@ -126,9 +127,10 @@ def gather_inputs(xp: Any, xs: list[Any], mode: str, owner: Any) -> tuple[Any, A
     they are its adjacent rows (no copy), else one indexed copy from an arena when they are
     all rows kept in one, else a concatenation (rows) or stack of the values.
 
-    Also returns, for backward, where the argument's gradient goes in one add: (arena,
-    rows, rows are distinct) when every x is rows of `owner`'s arena and requires grad, else
-    None (the gradient is routed to each x)."""
+    Also returns, for backward, where the argument's gradient goes in one add (a `Place`,
+    when it is a whole output, else `Rows` of an arena) when every x is rows of a group
+    output with a place in one of `owner`'s arenas and requires grad; else None (the
+    gradient is routed to each x)."""
     first = xs[0]
     node = getattr(first, "_node", None)
     group = getattr(node, "group", None)
@@ -145,9 +147,11 @@ def gather_inputs(xp: Any, xs: list[Any], mode: str, owner: Any) -> tuple[Any, A
             view = group.outputs[index][node.start:end]
             source = None
             if group.places is not None and mode == ROWS:
-                arena, offset, _ = group.places[index]
-                if arena.recorder is owner and all(x.requires_grad for x in xs):
-                    source = (arena, slice(offset + node.start, offset + end), True)
+                place = group.places[index]
+                if place.arena.recorder is owner and all(x.requires_grad for x in xs):
+                    offset = place.start
+                    source = place if node.start == 0 and offset + end == place.stop else Rows(
+                        place.arena, slice(offset + node.start, offset + end), True)
             if group.mode in SQUEEZED:
                 view = view.reshape((-1,) + view.shape[2:]) if mode == ROWS else view
             elif mode != ROWS:
@@ -191,6 +195,8 @@ class Group:
         inputs = ([x for node in nodes for x in node.inputs] if mode in (JOIN, SEGMENTS)
                   else first.inputs)
         joined = rows_in_one_arena(inputs) if mode == JOIN else None
+        if joined is not None and self.live and not (joined[2] and joined[0].recorder is owner):
+            joined = None  # backward routes each argument's gradient: join as called
         args = [] if joined else [x.data if isinstance(x, Tensor) else x for x in inputs]
         if mode in (ROWS, STACK):
             out_ndim = len(first.avals[0][0])
@@ -235,27 +241,18 @@ class Group:
         elif mode in SQUEEZED:
             for i, node in enumerate(nodes):
                 node.start, node.stop = i, i + 1
-        elif self.places is not None:  # alone, but its rows are kept in an arena
-            first.start, first.stop = 0, self.places[0][2] - self.places[0][1]
+        elif self.places is not None:  # alone, but its rows have a place in an arena
+            first.start, first.stop = 0, self.places[0].stop - self.places[0].start
         else:
             first.start = first.stop = -1
-        if self.places is not None:
-            self._keep_in_arenas()
+        for place, y in zip(self.places or (), self.outputs, strict=False):
+            place.pending = y
         for node in nodes:
             node.group = self
         if not self.live:  # no backward will visit: drop the node <-> group cycle and the
             self.args = self.nodes = None  # inputs, so the graph is freed as it goes
             for node in nodes:
                 node.inputs = node.producers = None
-
-    def _keep_in_arenas(self) -> None:
-        """Copy the outputs into their arena rows; the outputs become views of those."""
-        outputs = list(self.outputs)
-        for k, (arena, start, stop) in enumerate(self.places):
-            kept = arena.values[start:stop]
-            kept[...] = outputs[k]
-            outputs[k] = kept
-        self.outputs = tuple(outputs)
 
     def backward(self, xp: Any, grads: dict[Any, list[Any]], route: Any, profile: Any) -> bool:
         """Run the op's backward for the whole group; False when no member has a gradient.
@@ -267,7 +264,7 @@ class Group:
         `route(x, g, piece)`."""
         nodes, op, mode = self.nodes, self.op, self.mode
         if self.places is not None:  # consumers added into the arena rows (zeros if none)
-            gys = [arena.grad()[start:stop] for arena, start, stop in self.places]
+            gys = [place.output_grad() for place in self.places]
         else:
             gys = self._gathered_output_grads(xp, grads)
             if gys is None:
@@ -288,8 +285,7 @@ class Group:
         profile.add_kernel_time(op.name + " backward", time.perf_counter() - start)
         first = nodes[0]
         if joined is not None:
-            arena, index, unique = joined
-            arena.add(index, gy, unique)
+            joined.add(gy)
             return True
         if mode in (JOIN, SEGMENTS):  # a gradient per argument of every call
             for x, gx in zip((x for node in nodes for x in node.inputs), gxs, strict=True):
@@ -335,8 +331,7 @@ class Group:
             gx = gx.reshape((len(self.nodes),) + tuple(self.nodes[0].inputs[p].shape))
         source = self.sources.get(p)
         if source is not None:
-            arena, index, unique = source
-            arena.add(index, gx, unique)
+            source.add(gx)
             return
         for node in self.nodes:
             x = node.inputs[p]

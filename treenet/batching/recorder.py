@@ -362,8 +362,8 @@ class Recorder:
             if group.backward(xp, slots, route, profile):
                 profile.backward_launches += 1
         for group in groups:  # the next backward pass starts from zeros
-            for arena, _, _ in group.places or ():
-                arena.grads = None
+            for place in group.places or ():
+                place.clear_grad()
         if not retain_graph:
             for node in reachable:
                 node.inputs = None  # the graph is freed by reference counting
