@@ -18,6 +18,7 @@ from typing import Any
 from treenet.autograd.engine import unbroadcast
 from treenet.batching.arena import Place, Rows, rows_in_one_arena, take_rows
 from treenet.batching.plan import JOIN, ROWS, SEGMENTS, SINGLE, SQUEEZED, STACK
+from treenet.batching.profile import COPIED, FROM_ARENA, SLICED
 from treenet.tensor.tensor import Tensor
 
 
@@ -122,7 +123,8 @@ def gather(xp: Any, items: list[Any], mode: str) -> Any:
     return xp.concatenate(arrays) if mode == ROWS else xp.stack(arrays)
 
 
-def gather_inputs(xp: Any, xs: list[Any], mode: str, owner: Any) -> tuple[Any, Any]:
+def gather_inputs(xp: Any, xs: list[Any], mode: str, owner: Any,
+                  gathers: Any) -> tuple[Any, Any]:
     """One batched argument from the members' inputs `xs`: a slice of a group's output when
     they are its adjacent rows (no copy), else one indexed copy from an arena when they are
     all rows kept in one, else a concatenation (rows) or stack of the values.
@@ -130,7 +132,7 @@ def gather_inputs(xp: Any, xs: list[Any], mode: str, owner: Any) -> tuple[Any, A
     Also returns, for backward, where the argument's gradient goes in one add (a `Place`,
     when it is a whole output, else `Rows` of an arena) when every x is rows of a group
     output with a place in one of `owner`'s arenas and requires grad; else None (the
-    gradient is routed to each x)."""
+    gradient is routed to each x). Counts the way it took in `gathers`."""
     first = xs[0]
     node = getattr(first, "_node", None)
     group = getattr(node, "group", None)
@@ -156,11 +158,14 @@ def gather_inputs(xp: Any, xs: list[Any], mode: str, owner: Any) -> tuple[Any, A
                 view = view.reshape((-1,) + view.shape[2:]) if mode == ROWS else view
             elif mode != ROWS:
                 view = view.reshape((len(xs),) + first.shape)
+            gathers[SLICED] += 1
             return view, source
     if mode == ROWS:
         found = rows_in_one_arena(xs)
         if found is not None:
+            gathers[FROM_ARENA] += 1
             return take_rows(found, owner)
+    gathers[COPIED] += 1
     arrays = [x.data if isinstance(x, Tensor) else x for x in xs]
     return (xp.concatenate(arrays) if mode == ROWS else xp.stack(arrays)), None
 
@@ -201,7 +206,8 @@ class Group:
         if mode in (ROWS, STACK):
             out_ndim = len(first.avals[0][0])
             for p in first.plan.batched:
-                batched, source = gather_inputs(xp, [n.inputs[p] for n in nodes], mode, owner)
+                batched, source = gather_inputs(xp, [n.inputs[p] for n in nodes], mode, owner,
+                                                profile.gathers)
                 if source is not None:
                     self.sources[p] = source
                 if mode == STACK and op.batch.kind == "elementwise":
@@ -218,6 +224,7 @@ class Group:
                                op.batch.sizes: tuple(len(n.inputs[p]) for n in nodes)}
         start = time.perf_counter()
         if joined:  # the join of rows kept in one arena: one indexed copy
+            profile.gathers[FROM_ARENA] += 1
             y, source = take_rows(joined, owner)
             if source is not None:
                 self.sources[-1] = source

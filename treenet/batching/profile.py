@@ -5,6 +5,11 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+# how a group's batched argument was formed from its members' inputs (`Profile.gathers`)
+SLICED = "sliced in place"  # adjacent rows of one output: no copy
+FROM_ARENA = "gathered from an arena"  # rows of outputs of any groups: one indexed copy
+COPIED = "copied"  # the values concatenated or stacked
+
 
 @dataclass
 class Profile:
@@ -22,6 +27,7 @@ class Profile:
     launches_by_op: Counter = field(default_factory=Counter)
     unbatched: Counter = field(default_factory=Counter)  # (op, reason) -> nodes run alone
     kernel_seconds_by_op: Counter = field(default_factory=Counter)
+    gathers: Counter = field(default_factory=Counter)  # batched arguments (and joins) by way
 
     def add_kernel_time(self, name: str, seconds: float) -> None:
         self.kernel_seconds += seconds
@@ -57,6 +63,9 @@ class Profile:
                      f"{self.mean_group_size:11.1f}")
         if self.row_views:
             lines.append(f"row views (no node): {self.row_views}")
+        if self.gathers:
+            lines.append("batched arguments: " + ", ".join(
+                f"{n} {way}" for way, n in self.gathers.most_common()))
         for (op, why), n in self.unbatched.most_common():
             lines.append(f"unbatched: {n} x {op} ({why})")
         slowest = ", ".join(f"{name} {seconds * 1e3:.1f}"
