@@ -7,7 +7,9 @@ concatenate along axis 0) passes every call's arguments to one call and gives ea
 rows of the result; a "segments" group (a reduction of every element of each call) runs one
 segmented reduction and gives node i entry i. Shared arguments
 (parameters) are passed once. When a group's inputs are already adjacent rows of one buffer —
-the outputs of consecutive nodes of an earlier group — the buffer is sliced, not copied.
+the outputs of consecutive nodes of an earlier group — the buffer is sliced, not copied; when
+they are rows of outputs of any number of row groups, they are one indexed copy from an arena
+(treenet/batching/arena.py), and their gradient goes back as one indexed add.
 """
 
 from __future__ import annotations
