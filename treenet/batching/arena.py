@@ -128,8 +128,17 @@ def rows_in_one_arena(xs: list[Any]) -> tuple[Arena, list[int], bool] | None:
     grad = True
     for x in xs:
         node = getattr(x, "_node", None)  # None for arrays and leaves
-        group = getattr(node, "group", None)
-        places = getattr(group, "places", None)
+        if getattr(node, "is_view", False):
+            key = node.key
+            if type(key) is not slice:  # an int drops the row axis: not rows
+                return None
+            node = node.base
+            start = node.start + key.start
+            count = key.stop - key.start
+        else:
+            start = getattr(node, "start", -1)
+            count = getattr(node, "stop", -1) - start
+        places = getattr(getattr(node, "group", None), "places", None)
         if places is None:
             return None
         place = places[x._index]
@@ -139,20 +148,11 @@ def rows_in_one_arena(xs: list[Any]) -> tuple[Arena, list[int], bool] | None:
             arena = place.arena
         if place.pending is not None:
             place.copy_in()
-        start = place.start
-        if node.is_view:
-            key = node.key
-            if type(key) is not slice:  # an int drops the row axis: not rows
-                return None
-            start += node.base.start + key.start
-            stop = start + key.stop - key.start
-        else:
-            start += node.start
-            stop = start + node.stop - node.start
-        if stop - start == 1:
+        start += place.start
+        if count == 1:
             rows.append(start)
         else:
-            rows.extend(range(start, stop))
+            rows.extend(range(start, start + count))
         grad = grad and x.requires_grad
     return (arena, rows, grad) if arena is not None else None
 

@@ -204,7 +204,14 @@ class Group:
         joined = rows_in_one_arena(inputs) if mode == JOIN else None
         if joined is not None and self.live and not (joined[2] and joined[0].recorder is owner):
             joined = None  # backward routes each argument's gradient: join as called
-        args = [] if joined else [x.data if isinstance(x, Tensor) else x for x in inputs]
+        if joined:
+            args = []
+        elif mode in (ROWS, STACK):  # batched positions are gathered below
+            batched = first.plan.batched
+            args = [x.data if isinstance(x, Tensor) and p not in batched else x
+                    for p, x in enumerate(inputs)]
+        else:
+            args = [x.data if isinstance(x, Tensor) else x for x in inputs]
         if mode in (ROWS, STACK):
             out_ndim = len(first.avals[0][0])
             for p in first.plan.batched:
