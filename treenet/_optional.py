@@ -13,7 +13,7 @@ class MissingDependencyError(ImportError):
 _HINTS = {
     "cupy": 'install the GPU extra: pip install "treenet[cuda12]" (or [cuda13]) on a CUDA machine',
     "torch": "pip install torch==2.13.0 (CPU build)",
-    "cffi": 'pip install "treenet[cext]"',
+    "cffi": "pip install cffi (a dependency of treenet)",
 }
 
 

@@ -20,7 +20,7 @@ EXAMPLE = Path(__file__).parents[2] / "examples" / "c_extension" / "softsign.py"
 def ext(tmp_path_factory):
     """The example module with its C kernels built (into a temporary folder)."""
     if optional_import("cffi") is None:
-        pytest.skip("cffi is not installed (pip install 'treenet[cext]')")
+        pytest.skip("cffi is not installed (pip install cffi)")
     if shutil.which(sysconfig.get_config_var("CC").split()[0]) is None:
         pytest.skip("no C compiler found (the C extension path needs one, e.g. gcc)")
     spec = importlib.util.spec_from_file_location("treenet_example_softsign", EXAMPLE)

@@ -32,7 +32,7 @@ def test_reinforce_runs_a_few_episodes():
 
 def test_c_extension_example(tmp_path):
     if optional_import("cffi") is None:
-        pytest.skip("cffi is not installed (pip install 'treenet[cext]')")
+        pytest.skip("cffi is not installed (pip install cffi)")
     printed = run("examples/c_extension/softsign.py", env={"XDG_CACHE_HOME": str(tmp_path)})
     assert "matches numpy: True" in printed and "gradcheck: True" in printed
     assert "in 1 launch(es)" in printed

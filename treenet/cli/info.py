@@ -14,6 +14,7 @@ import treenet
 from treenet._optional import optional_import
 from treenet.cli.common import common_options
 from treenet.data.text import FALLBACK_PIPELINES
+from treenet.ops import fused_cells
 from treenet.tensor.backend import cuda_backend
 
 OPTIONAL = ("cupy", "torch", "spacy", "threadpoolctl", *FALLBACK_PIPELINES)
@@ -61,9 +62,11 @@ def collect() -> dict[str, Any]:
                 for name in OPTIONAL}
     blas = np.show_config(mode="dicts")["Build Dependencies"].get("blas", {})
     gpu = _gpu()
+    fused = ("on" if fused_cells.available()
+             else f"off ({fused_cells.unavailable_reason or 'TREENET_FUSED_KERNELS=0'})")
     return {"treenet": treenet.__version__, "python": platform.python_version(),
             "numpy": np.__version__, "blas": f"{blas.get('name')} {blas.get('version')}",
-            "packages": packages,
+            "packages": packages, "fused_cell_kernels": fused,
             "backends": ["numpy (cpu, default)", *(["cupy (cuda)"] if gpu["device"] else [])],
             "gpu": gpu}
 
@@ -77,7 +80,8 @@ def run(args: argparse.Namespace) -> int:
     rows = {"treenet": report["treenet"], "python": report["python"],
             "numpy": f"{report['numpy']} (BLAS: {report['blas']})",
             **{name: found or "not installed" for name, found in report["packages"].items()},
-            "backends": ", ".join(report["backends"])}
+            "backends": ", ".join(report["backends"]),
+            "fused cell kernels": report["fused_cell_kernels"]}
     if gpu["device"] is None:
         rows["gpu"] = f"none ({gpu['reason']})"
     else:

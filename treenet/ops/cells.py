@@ -17,6 +17,7 @@ import numpy as np
 from treenet.autograd.engine import apply
 from treenet.autograd.op import BatchRule, defop
 from treenet.autograd.sparse import LowRankGrad
+from treenet.ops import fused_cells
 from treenet.ops.linalg import matmul_transposed
 from treenet.tensor.tensor import Tensor
 
@@ -275,6 +276,10 @@ def _tree_lstm_leaf(xp, x, W, b):
     c = s(i) tanh(u), h = s(o) tanh(c)"""
     H = W.shape[1] // 3
     z = x @ W
+    fused = fused_cells.forward(xp, z, b, ())
+    if fused is not None:
+        h, c, tc = fused
+        return h, c, z, tc
     z += b
     z = _activate(xp, z, "sst", out=z)
     c = z[:, :H] * z[:, 2 * H:]
@@ -284,6 +289,10 @@ def _tree_lstm_leaf(xp, x, W, b):
 
 def _tree_lstm_leaf_backward(xp, gys, ys, x, W, b):
     (gh, gc), (_, _, z, tc) = gys, ys
+    fused = fused_cells.backward(xp, gh, gc, z, tc, ())
+    if fused is not None:
+        dz, _, db = fused
+        return matmul_transposed(xp, dz, W), LowRankGrad(x, dz), db
     H = W.shape[1] // 3
     i, o, u = z[:, :H], z[:, H:2 * H], z[:, 2 * H:]
     gct = _cell_state_grad(xp, gh, gc, o, tc)
@@ -312,18 +321,17 @@ TREE_LSTM_LEAF = defop("tree_lstm_leaf", _tree_lstm_leaf, _tree_lstm_leaf_backwa
 
 
 # ---- binary Tree-LSTM node (Tai et al. N-ary, N = 2) --------------------------------------
-def _binary_gates(xp, hl, hr, U, b):
-    hlr = xp.concatenate((hl, hr), axis=1)
-    z = hlr @ U
-    z += b
-    return hlr, _activate(xp, z, "sssst", out=z)
-
-
 def _binary_tree_lstm(xp, hl, cl, hr, cr, U, b):
     """Binary Tree-LSTM node: z = [hl, hr] @ U + b = [i, fl, fr, o, u];
     c = s(i) tanh(u) + s(fl) cl + s(fr) cr, h = s(o) tanh(c)"""
     H = hl.shape[1]
-    _, z = _binary_gates(xp, hl, hr, U, b)
+    z = xp.concatenate((hl, hr), axis=1) @ U
+    fused = fused_cells.forward(xp, z, b, (cl, cr))
+    if fused is not None:
+        h, c, tc = fused
+        return h, c, z, tc
+    z += b
+    z = _activate(xp, z, "sssst", out=z)
     c = z[:, :H] * z[:, 4 * H:]
     c += z[:, H:2 * H] * cl
     c += z[:, 2 * H:3 * H] * cr
@@ -335,6 +343,11 @@ def _binary_tree_lstm_backward(xp, gys, ys, hl, cl, hr, cr, U, b):
     (gh, gc), (_, _, z, tc) = gys, ys
     H = hl.shape[1]
     hlr = xp.concatenate((hl, hr), axis=1)
+    fused = fused_cells.backward(xp, gh, gc, z, tc, (cl, cr))
+    if fused is not None:
+        dz, (gcl, gcr), db = fused
+        ghlr = matmul_transposed(xp, dz, U)
+        return ghlr[:, :H], gcl, ghlr[:, H:], gcr, LowRankGrad(hlr, dz), db
     i, fl, fr, o, u = (z[:, k * H:(k + 1) * H] for k in range(5))
     gct = _cell_state_grad(xp, gh, gc, o, tc)
     dz = xp.empty_like(z)

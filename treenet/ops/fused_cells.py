@@ -1,0 +1,211 @@
+"""Fused C kernels for the elementwise part of Tree-LSTM cells (optional; numpy otherwise).
+
+For the cell sizes of tree models, the gates' elementwise work (5 x hidden values per node,
+forward and backward) costs about as much as the cell's matrix product when numpy runs it as
+a dozen passes over memory. These kernels make one pass per row: bias, gate activations,
+cell and output states in forward; the gates' gradient, the children's cell-state gradients
+and the bias gradient in backward. The matrix products stay numpy's.
+
+Layout (Tai et al.): z = x @ W (rows, (k + 3) H) holds the gates [i, f_1 .. f_k, o, u] of a
+node with k children (k = 0: a constituency leaf; k = 2: the binary cell); sigmoid gates are
+computed as 0.5 tanh(x / 2) + 0.5, like the numpy path. float32 uses a rational tanh
+(Eigen's, within 1e-6 of the true one), float64 the C library's.
+
+Built with cffi on first use (`treenet.extension.compile_c`, cached per machine) and used for
+numpy float32/float64 arrays when cffi and a C compiler are there; `available()` says whether
+they are, and TREENET_FUSED_KERNELS=0 turns them off.
+"""
+
+from __future__ import annotations
+
+import os
+import string
+from typing import Any
+
+import numpy as np
+
+_CDEF = """
+void tree_lstm_forward_f32(float *z, const float *b, const float **cs, long k, float *h,
+                           float *c, float *tc, long rows, long H);
+void tree_lstm_forward_f64(double *z, const double *b, const double **cs, long k, double *h,
+                           double *c, double *tc, long rows, long H);
+void tree_lstm_backward_f32(const float *gh, const float *gc, const float *z, const float *tc,
+                            const float **cs, long k, float *dz, float **gcs, float *db,
+                            float *g, long rows, long H);
+void tree_lstm_backward_f64(const double *gh, const double *gc, const double *z,
+                            const double *tc, const double **cs, long k, double *dz,
+                            double **gcs, double *db, double *g, long rows, long H);
+"""
+
+_TANH = r"""
+#include <math.h>
+/* Eigen's float tanh: a 13/6 rational approximation on [-7.9053, 7.9053], clamped outside */
+static inline float tanh_f32(float x) {
+    const float lim = 7.90531110763549805f;
+    x = x > lim ? lim : x;
+    x = x < -lim ? -lim : x;
+    float x2 = x * x;
+    float p = x2 * -2.76076847742355e-16f + 2.00018790482477e-13f;
+    p = x2 * p + -8.60467152213735e-11f;
+    p = x2 * p + 5.12229709037114e-08f;
+    p = x2 * p + 1.48572235717979e-05f;
+    p = x2 * p + 6.37261928875436e-04f;
+    p = x2 * p + 4.89352455891786e-03f;
+    float q = x2 * 1.19825839466702e-06f + 1.18534705686654e-04f;
+    q = x2 * q + 2.26843463243900e-03f;
+    q = x2 * q + 4.89352518554385e-03f;
+    return x * p / q;
+}
+static inline double tanh_f64(double x) { return tanh(x); }
+"""
+
+# one definition per dtype: $T is the C type, $S the suffix
+_KERNELS = string.Template(r"""
+void tree_lstm_forward_$S($T *restrict z, const $T *restrict b, const $T **cs, long k,
+                         $T *restrict h, $T *restrict c, $T *restrict tc, long rows, long H) {
+    const long width = (k + 3) * H, sigmoids = (k + 2) * H;
+    const $T half = 0.5;
+    for (long r = 0; r < rows; r++) {
+        $T *restrict zr = z + r * width;
+        $T *restrict cr = c + r * H, *restrict hr = h + r * H, *restrict tr = tc + r * H;
+        for (long j = 0; j < sigmoids; j++) zr[j] = half * tanh_$S(half * (zr[j] + b[j])) + half;
+        for (long j = sigmoids; j < width; j++) zr[j] = tanh_$S(zr[j] + b[j]);
+        const $T *restrict i = zr, *restrict o = zr + (k + 1) * H, *restrict u = zr + (k + 2) * H;
+        for (long j = 0; j < H; j++) cr[j] = i[j] * u[j];
+        for (long m = 0; m < k; m++) {
+            const $T *restrict f = zr + (m + 1) * H, *restrict cm = cs[m] + r * H;
+            for (long j = 0; j < H; j++) cr[j] += f[j] * cm[j];
+        }
+        for (long j = 0; j < H; j++) {
+            $T t = tanh_$S(cr[j]);
+            tr[j] = t;
+            hr[j] = o[j] * t;
+        }
+    }
+}
+
+void tree_lstm_backward_$S(const $T *restrict gh, const $T *restrict gc, const $T *restrict z,
+                          const $T *restrict tc, const $T **cs, long k, $T *restrict dz,
+                          $T **gcs, $T *restrict db, $T *restrict g, long rows, long H) {
+    const long width = (k + 3) * H;
+    const $T one = 1;
+    for (long j = 0; j < width; j++) db[j] = 0;
+    for (long r = 0; r < rows; r++) {
+        const $T *restrict zr = z + r * width;
+        const $T *restrict i = zr, *restrict o = zr + (k + 1) * H, *restrict u = zr + (k + 2) * H;
+        const $T *restrict ghr = gh + r * H, *restrict gcr = gc + r * H, *restrict tr = tc + r * H;
+        $T *restrict dzr = dz + r * width;
+        for (long j = 0; j < H; j++) g[j] = ghr[j] * o[j] * (one - tr[j] * tr[j]) + gcr[j];
+        for (long j = 0; j < H; j++) {
+            dzr[j] = g[j] * u[j] * (i[j] * (one - i[j]));
+            dzr[(k + 1) * H + j] = ghr[j] * tr[j] * (o[j] * (one - o[j]));
+            dzr[(k + 2) * H + j] = g[j] * i[j] * (one - u[j] * u[j]);
+        }
+        for (long m = 0; m < k; m++) {
+            const $T *restrict f = zr + (m + 1) * H, *restrict cm = cs[m] + r * H;
+            $T *restrict dzf = dzr + (m + 1) * H, *restrict gm = gcs[m] + r * H;
+            for (long j = 0; j < H; j++) {
+                dzf[j] = g[j] * cm[j] * (f[j] * (one - f[j]));
+                gm[j] = g[j] * f[j];
+            }
+        }
+        for (long j = 0; j < width; j++) db[j] += dzr[j];
+    }
+}
+""")
+
+_SUFFIX = {np.dtype(np.float32): ("float", "f32"), np.dtype(np.float64): ("double", "f64")}
+
+enabled = os.environ.get("TREENET_FUSED_KERNELS", "1") != "0"
+_built: Any = None  # (ffi, lib) once built; False when building failed
+unavailable_reason = ""
+
+
+def _flags() -> list[str]:
+    """-O3; -fno-trapping-math lets gcc vectorize the clamps; AVX2/FMA when this CPU has them
+    (part of the build's cache key, so a build never runs on a CPU without them)."""
+    flags = ["-O3", "-fno-trapping-math"]
+    try:
+        from numpy._core._multiarray_umath import __cpu_features__ as features
+    except ImportError:  # numpy < 2
+        features = {}
+    if features.get("AVX2") and features.get("FMA3"):
+        flags += ["-mavx2", "-mfma"]
+    return flags
+
+
+def _kernels() -> Any:
+    """cffi's (ffi, lib), built on first use; None when off or not buildable here."""
+    global _built, unavailable_reason
+    if not enabled:
+        return None
+    if _built is None:
+        source = _TANH + "".join(_KERNELS.substitute(T=ctype, S=suffix)
+                                 for ctype, suffix in _SUFFIX.values())
+        try:
+            from treenet.extension import compile_c
+            _built = compile_c("tree_lstm_kernels", _CDEF, source, extra_compile_args=_flags())
+        except Exception as exc:  # no cffi, no compiler: the numpy path runs instead
+            _built = False
+            unavailable_reason = f"{type(exc).__name__}: {exc}"
+    return _built or None
+
+
+def available() -> bool:
+    """Whether the fused kernels are on and built (builds them on the first call)."""
+    return _kernels() is not None
+
+
+def _usable(xp: Any, dtype: Any) -> Any:
+    if xp is not np or dtype not in _SUFFIX:
+        return None
+    return _kernels()
+
+
+def _ptr(ffi: Any, array: np.ndarray) -> Any:
+    return ffi.from_buffer(_SUFFIX[array.dtype][0] + "[]", array)
+
+
+def forward(xp: Any, z: Any, b: Any, children: tuple[Any, ...]) -> tuple[Any, Any, Any] | None:
+    """Activate z = x @ W (rows, (k+3) H, C-contiguous, in place: the gates, for backward)
+    with bias b ((k+3) H,) and the k children's cell states (rows, H) -> (h, c, tanh(c)),
+    or None when the fused kernels do not apply (then the caller runs numpy)."""
+    built = _usable(xp, z.dtype)
+    if built is None or not z.flags.c_contiguous:
+        return None
+    ffi, lib = built
+    rows, H = z.shape[0], z.shape[1] // (len(children) + 3)
+    children = tuple(np.ascontiguousarray(c, dtype=z.dtype) for c in children)
+    h, c, tc = (np.empty((rows, H), z.dtype) for _ in range(3))
+    suffix, ctype = _SUFFIX[z.dtype][1], _SUFFIX[z.dtype][0]
+    cs = ffi.new(f"const {ctype} *[]", [_ptr(ffi, a) for a in children]) if children else ffi.NULL
+    getattr(lib, f"tree_lstm_forward_{suffix}")(
+        _ptr(ffi, z), _ptr(ffi, np.ascontiguousarray(b, dtype=z.dtype)), cs, len(children),
+        _ptr(ffi, h), _ptr(ffi, c), _ptr(ffi, tc), rows, H)
+    return h, c, tc
+
+
+def backward(xp: Any, gh: Any, gc: Any, z: Any, tc: Any,
+             children: tuple[Any, ...]) -> tuple[Any, tuple[Any, ...], Any] | None:
+    """Gradients of a `forward`: from gh, gc (rows, H), the gates z and tanh(c) ->
+    (dz (rows, (k+3) H), the children's cell-state gradients, the bias gradient), or None."""
+    built = _usable(xp, z.dtype)
+    if built is None:
+        return None
+    ffi, lib = built
+    dtype = z.dtype
+    rows, width = z.shape
+    H = width // (len(children) + 3)
+    gh, gc, z, tc = (np.ascontiguousarray(a, dtype=dtype) for a in (gh, gc, z, tc))
+    children = tuple(np.ascontiguousarray(c, dtype=dtype) for c in children)
+    dz = np.empty((rows, width), dtype)
+    gcs = tuple(np.empty((rows, H), dtype) for _ in children)
+    db = np.empty(width, dtype)
+    scratch = np.empty(H, dtype)
+    suffix, ctype = _SUFFIX[dtype][1], _SUFFIX[dtype][0]
+    cs = ffi.new(f"const {ctype} *[]", [_ptr(ffi, a) for a in children]) if children else ffi.NULL
+    gp = ffi.new(f"{ctype} *[]", [_ptr(ffi, a) for a in gcs]) if gcs else ffi.NULL
+    getattr(lib, f"tree_lstm_backward_{suffix}")(
+        _ptr(ffi, gh), _ptr(ffi, gc), _ptr(ffi, z), _ptr(ffi, tc), cs, len(children),
+        _ptr(ffi, dz), gp, _ptr(ffi, db), _ptr(ffi, scratch), rows, H)
+    return dz, gcs, db
