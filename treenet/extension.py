@@ -93,3 +93,60 @@ def c_array(ffi: Any, array: Any) -> Any:
     if not array.flags.c_contiguous:
         raise ValueError("c_array needs a C-contiguous array (use numpy.ascontiguousarray)")
     return ffi.from_buffer(f"{ctype}[]", array)
+
+
+def vectorizing_flags() -> list[str]:
+    """Compiler flags for elementwise loops: -O3; -fno-trapping-math and -fno-math-errno,
+    so gcc vectorizes loops with comparisons and square roots (neither changes a result);
+    -ffp-contract=off, so a * b + c rounds as numpy rounds it; AVX2
+    and FMA when this CPU has them (the flags are part of a build's cache key, so a build is
+    never loaded on a CPU without them)."""
+    flags = ["-O3", "-fno-trapping-math", "-fno-math-errno", "-ffp-contract=off"]
+    try:
+        from numpy._core._multiarray_umath import __cpu_features__ as features
+    except ImportError:  # numpy < 2
+        features = {}
+    if features.get("AVX2") and features.get("FMA3"):
+        flags += ["-mavx2", "-mfma"]
+    return flags
+
+
+class LazyKernels:
+    """C kernels that speed up a numpy computation, built on first use.
+
+    `get()` returns cffi's `(ffi, lib)`, or None when they are turned off (`enabled`, from
+    TREENET_FUSED_KERNELS=0) or cannot be built here (no cffi, no C compiler: `reason` says
+    why); the caller then runs its numpy code.
+    """
+
+    def __init__(self, name: str, cdef: str, source: str) -> None:
+        self.name = name
+        self.cdef = cdef
+        self.source = source
+        self.enabled = os.environ.get("TREENET_FUSED_KERNELS", "1") != "0"
+        self.reason = ""
+        self._built: Any = None  # (ffi, lib), or False when building failed
+
+    def get(self) -> tuple[Any, Any] | None:
+        if not self.enabled:
+            return None
+        if self._built is None:
+            try:
+                self._built = compile_c(self.name, self.cdef, self.source,
+                                        extra_compile_args=vectorizing_flags())
+            except Exception as exc:  # no cffi, no compiler: numpy runs instead
+                self._built = False
+                self.reason = f"{type(exc).__name__}: {exc}"
+        return self._built or None
+
+    def status(self) -> str:
+        """'on', or 'off (why)'; builds the kernels if they were not built yet."""
+        if self.get() is not None:
+            return "on"
+        return f"off ({self.reason or 'TREENET_FUSED_KERNELS=0'})"
+
+
+def buffer(ffi: Any, array: np.ndarray) -> Any:
+    """A typed pointer to a C-contiguous numpy array, without c_array's checks (callers
+    guarantee contiguity and dtype)."""
+    return ffi.from_buffer(C_TYPES[array.dtype] + "[]", array)

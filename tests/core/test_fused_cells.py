@@ -7,8 +7,8 @@ import treenet as tn
 from treenet.ops import fused_cells
 
 pytestmark = pytest.mark.skipif(
-    not fused_cells.available(),
-    reason=f"fused cell kernels unavailable here ({fused_cells.unavailable_reason or 'off'})")
+    fused_cells.KERNELS.get() is None,
+    reason=f"fused cell kernels {fused_cells.KERNELS.status()}")
 
 H = 6
 
@@ -40,9 +40,9 @@ def test_fused_kernels_equal_the_numpy_path(monkeypatch, dtype, tolerance, rows)
     for op, arrays in _calls(rng, dtype, rows):
         weights = [rng.standard_normal((rows, H)).astype(dtype) for _ in range(2)]
         fused = _run(op, arrays, weights)
-        monkeypatch.setattr(fused_cells, "enabled", False)
+        monkeypatch.setattr(fused_cells.KERNELS, "enabled", False)
         reference = _run(op, arrays, weights)
-        monkeypatch.setattr(fused_cells, "enabled", True)
+        monkeypatch.setattr(fused_cells.KERNELS, "enabled", True)
         for got, want in zip(fused, reference, strict=True):
             assert got.dtype == dtype
             np.testing.assert_allclose(got, want, rtol=tolerance, atol=tolerance)
@@ -53,5 +53,5 @@ def test_other_dtypes_and_turned_off_kernels_leave_it_to_numpy(monkeypatch):
     assert fused_cells.forward(np, z, b, ()) is None  # no float16 kernel
     z, b = z.astype(np.float32), b.astype(np.float32)
     assert fused_cells.forward(np, z.copy(), b, ()) is not None
-    monkeypatch.setattr(fused_cells, "enabled", False)
+    monkeypatch.setattr(fused_cells.KERNELS, "enabled", False)
     assert fused_cells.forward(np, z.copy(), b, ()) is None

@@ -62,8 +62,7 @@ def collect() -> dict[str, Any]:
                 for name in OPTIONAL}
     blas = np.show_config(mode="dicts")["Build Dependencies"].get("blas", {})
     gpu = _gpu()
-    fused = ("on" if fused_cells.available()
-             else f"off ({fused_cells.unavailable_reason or 'TREENET_FUSED_KERNELS=0'})")
+    fused = fused_cells.KERNELS.status()
     return {"treenet": treenet.__version__, "python": platform.python_version(),
             "numpy": np.__version__, "blas": f"{blas.get('name')} {blas.get('version')}",
             "packages": packages, "fused_cell_kernels": fused,

@@ -12,17 +12,18 @@ computed as 0.5 tanh(x / 2) + 0.5, like the numpy path. float32 uses a rational 
 (Eigen's, within 1e-6 of the true one), float64 the C library's.
 
 Built with cffi on first use (`treenet.extension.compile_c`, cached per machine) and used for
-numpy float32/float64 arrays when cffi and a C compiler are there; `available()` says whether
-they are, and TREENET_FUSED_KERNELS=0 turns them off.
+numpy float32/float64 arrays when cffi and a C compiler are there; `KERNELS.status()` says
+whether they are, and TREENET_FUSED_KERNELS=0 turns them off.
 """
 
 from __future__ import annotations
 
-import os
 import string
 from typing import Any
 
 import numpy as np
+
+from treenet.extension import LazyKernels, buffer
 
 _CDEF = """
 void tree_lstm_forward_f32(float *z, const float *b, const float **cs, long k, float *h,
@@ -116,54 +117,14 @@ void tree_lstm_backward_$S(const $T *restrict gh, const $T *restrict gc, const $
 
 _SUFFIX = {np.dtype(np.float32): ("float", "f32"), np.dtype(np.float64): ("double", "f64")}
 
-enabled = os.environ.get("TREENET_FUSED_KERNELS", "1") != "0"
-_built: Any = None  # (ffi, lib) once built; False when building failed
-unavailable_reason = ""
-
-
-def _flags() -> list[str]:
-    """-O3; -fno-trapping-math lets gcc vectorize the clamps; AVX2/FMA when this CPU has them
-    (part of the build's cache key, so a build never runs on a CPU without them)."""
-    flags = ["-O3", "-fno-trapping-math"]
-    try:
-        from numpy._core._multiarray_umath import __cpu_features__ as features
-    except ImportError:  # numpy < 2
-        features = {}
-    if features.get("AVX2") and features.get("FMA3"):
-        flags += ["-mavx2", "-mfma"]
-    return flags
-
-
-def _kernels() -> Any:
-    """cffi's (ffi, lib), built on first use; None when off or not buildable here."""
-    global _built, unavailable_reason
-    if not enabled:
-        return None
-    if _built is None:
-        source = _TANH + "".join(_KERNELS.substitute(T=ctype, S=suffix)
-                                 for ctype, suffix in _SUFFIX.values())
-        try:
-            from treenet.extension import compile_c
-            _built = compile_c("tree_lstm_kernels", _CDEF, source, extra_compile_args=_flags())
-        except Exception as exc:  # no cffi, no compiler: the numpy path runs instead
-            _built = False
-            unavailable_reason = f"{type(exc).__name__}: {exc}"
-    return _built or None
-
-
-def available() -> bool:
-    """Whether the fused kernels are on and built (builds them on the first call)."""
-    return _kernels() is not None
+KERNELS = LazyKernels("tree_lstm_kernels", _CDEF, _TANH + "".join(
+    _KERNELS.substitute(T=ctype, S=suffix) for ctype, suffix in _SUFFIX.values()))
 
 
 def _usable(xp: Any, dtype: Any) -> Any:
     if xp is not np or dtype not in _SUFFIX:
         return None
-    return _kernels()
-
-
-def _ptr(ffi: Any, array: np.ndarray) -> Any:
-    return ffi.from_buffer(_SUFFIX[array.dtype][0] + "[]", array)
+    return KERNELS.get()
 
 
 def forward(xp: Any, z: Any, b: Any, children: tuple[Any, ...]) -> tuple[Any, Any, Any] | None:
@@ -178,10 +139,10 @@ def forward(xp: Any, z: Any, b: Any, children: tuple[Any, ...]) -> tuple[Any, An
     children = tuple(np.ascontiguousarray(c, dtype=z.dtype) for c in children)
     h, c, tc = (np.empty((rows, H), z.dtype) for _ in range(3))
     suffix, ctype = _SUFFIX[z.dtype][1], _SUFFIX[z.dtype][0]
-    cs = ffi.new(f"const {ctype} *[]", [_ptr(ffi, a) for a in children]) if children else ffi.NULL
+    cs = ffi.new(f"const {ctype} *[]", [buffer(ffi, a) for a in children]) if children else ffi.NULL
     getattr(lib, f"tree_lstm_forward_{suffix}")(
-        _ptr(ffi, z), _ptr(ffi, np.ascontiguousarray(b, dtype=z.dtype)), cs, len(children),
-        _ptr(ffi, h), _ptr(ffi, c), _ptr(ffi, tc), rows, H)
+        buffer(ffi, z), buffer(ffi, np.ascontiguousarray(b, dtype=z.dtype)), cs, len(children),
+        buffer(ffi, h), buffer(ffi, c), buffer(ffi, tc), rows, H)
     return h, c, tc
 
 
@@ -203,9 +164,9 @@ def backward(xp: Any, gh: Any, gc: Any, z: Any, tc: Any,
     db = np.empty(width, dtype)
     scratch = np.empty(H, dtype)
     suffix, ctype = _SUFFIX[dtype][1], _SUFFIX[dtype][0]
-    cs = ffi.new(f"const {ctype} *[]", [_ptr(ffi, a) for a in children]) if children else ffi.NULL
-    gp = ffi.new(f"{ctype} *[]", [_ptr(ffi, a) for a in gcs]) if gcs else ffi.NULL
+    cs = ffi.new(f"const {ctype} *[]", [buffer(ffi, a) for a in children]) if children else ffi.NULL
+    gp = ffi.new(f"{ctype} *[]", [buffer(ffi, a) for a in gcs]) if gcs else ffi.NULL
     getattr(lib, f"tree_lstm_backward_{suffix}")(
-        _ptr(ffi, gh), _ptr(ffi, gc), _ptr(ffi, z), _ptr(ffi, tc), cs, len(children),
-        _ptr(ffi, dz), gp, _ptr(ffi, db), _ptr(ffi, scratch), rows, H)
+        buffer(ffi, gh), buffer(ffi, gc), buffer(ffi, z), buffer(ffi, tc), cs, len(children),
+        buffer(ffi, dz), gp, buffer(ffi, db), buffer(ffi, scratch), rows, H)
     return dz, gcs, db

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from treenet.optim import fused
 from treenet.optim.optimizer import Optimizer, Params
 
 
@@ -46,6 +47,12 @@ class Adagrad(Optimizer):
         xp.divide(grad, scratch, out=scratch)
         scratch *= lr
         param -= scratch
+
+    def _fused_update(self, param: Any, grad: Any, rows: Any, buffers: dict[str, Any],
+                      group: dict[str, Any], step: int) -> bool:
+        lr = group["lr"] / (1.0 + (step - 1) * group["lr_decay"])
+        return fused.adagrad(param, buffers["sum"], grad, rows, lr, group["eps"],
+                             group["weight_decay"])
 
     def sparse_exact(self, group: dict[str, Any]) -> bool:
         return not group["weight_decay"]
