@@ -45,8 +45,8 @@ def test_fused_adagrad_equals_the_numpy_update_bit_for_bit(monkeypatch, dtype, o
 
 def test_the_kernel_declines_arrays_it_does_not_take():
     param = np.zeros((3, 2), np.float16)
-    assert not fused.adagrad(param, param.copy(), param.copy(), None, 0.1, 1e-10, 0.0)
+    assert not fused.adagrad(param, param.copy(), param.copy(), 0.1, 1e-10, 0.0)
     param = np.zeros((3, 4), np.float32)[:, :2]  # not contiguous
     assert not fused.adagrad(param, np.zeros((3, 2), np.float32), np.ones((3, 2), np.float32),
-                             None, 0.1, 1e-10, 0.0)
+                             0.1, 1e-10, 0.0)
     assert not param.any()

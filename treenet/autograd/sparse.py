@@ -31,16 +31,22 @@ class RowSparseGrad:
                              xp.concatenate([self.values, other.values]), self.shape)
 
     def coalesce(self) -> RowSparseGrad:
-        """Unique sorted indices with their values summed (rows sorted by index, then each
-        run of equal indices summed with one segmented reduction)."""
+        """Unique sorted indices with their values summed: rows in a stable sort by index,
+        each run of equal indices summed left to right (the k-th rows of all runs longer
+        than k added at once; numpy's reduceat is several times slower on rows)."""
         if len(self.indices) == 0:
             return self
         xp = backend_of(self.values).xp
-        order = xp.argsort(self.indices)
+        order = xp.argsort(self.indices, kind="stable")
         ordered = self.indices[order]
+        values = self.values[order]
         starts = xp.flatnonzero(xp.concatenate([xp.ones(1, bool), ordered[1:] != ordered[:-1]]))
-        return RowSparseGrad(ordered[starts], xp.add.reduceat(self.values[order], starts, axis=0),
-                             self.shape)
+        lengths = xp.diff(xp.concatenate([starts, xp.asarray([len(ordered)])]))
+        summed = values[starts]
+        for k in range(1, int(lengths.max())):
+            runs = xp.flatnonzero(lengths > k)
+            summed[runs] += values[starts[runs] + k]
+        return RowSparseGrad(ordered[starts], summed, self.shape)
 
     def to_dense(self) -> Any:
         xp = backend_of(self.values).xp

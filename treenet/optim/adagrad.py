@@ -48,10 +48,10 @@ class Adagrad(Optimizer):
         scratch *= lr
         param -= scratch
 
-    def _fused_update(self, param: Any, grad: Any, rows: Any, buffers: dict[str, Any],
+    def _fused_update(self, param: Any, grad: Any, buffers: dict[str, Any],
                       group: dict[str, Any], step: int) -> bool:
         lr = group["lr"] / (1.0 + (step - 1) * group["lr_decay"])
-        return fused.adagrad(param, buffers["sum"], grad, rows, lr, group["eps"],
+        return fused.adagrad(param, buffers["sum"], grad, lr, group["eps"],
                              group["weight_decay"])
 
     def sparse_exact(self, group: dict[str, Any]) -> bool:

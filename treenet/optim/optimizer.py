@@ -85,14 +85,15 @@ class Optimizer:
         state["step"] += 1
         buffers = {name: value for name, value in state.items() if name != "step"}
         grad = p.grad
-        if not isinstance(grad, RowSparseGrad):
-            if not self._fused_update(data, grad.data, None, buffers, group, state["step"]):
-                self._update(xp, data, grad.data, buffers, group, state["step"])
+        sparse = isinstance(grad, RowSparseGrad)
+        if self._fused_update(data, grad if sparse else grad.data, buffers, group,
+                              state["step"]):
+            return
+        if not sparse:
+            self._update(xp, data, grad.data, buffers, group, state["step"])
             return
         grad = grad.coalesce()
         rows = grad.indices
-        if self._fused_update(data, grad.values, rows, buffers, group, state["step"]):
-            return
         param_rows = data[rows]
         buffer_rows = {name: value[rows] for name, value in buffers.items()}
         self._update(xp, param_rows, grad.values, buffer_rows, group, state["step"])
@@ -113,10 +114,11 @@ class Optimizer:
         """
         raise NotImplementedError
 
-    def _fused_update(self, param: Any, grad: Any, rows: Any, buffers: dict[str, Any],
+    def _fused_update(self, param: Any, grad: Any, buffers: dict[str, Any],
                       group: dict[str, Any], step: int) -> bool:
-        """`_update` in one compiled pass, in place (on the table rows `rows`, distinct, when
-        not None), if this optimizer has such a kernel for these arrays; else False."""
+        """The update of `param` and `buffers` from `grad` (an array, or a RowSparseGrad not
+        yet coalesced) in one compiled pass, in place, giving `_update`'s bits, if this
+        optimizer has such a kernel for these arrays; else False."""
         return False
 
     def sparse_exact(self, group: dict[str, Any]) -> bool:
