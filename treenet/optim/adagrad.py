@@ -38,7 +38,7 @@ class Adagrad(Optimizer):
                 group: dict[str, Any], step: int) -> None:
         if group["weight_decay"]:
             grad = grad + group["weight_decay"] * param
-        lr = group["lr"] / (1.0 + (step - 1) * group["lr_decay"])
+        lr = _rate(group, step)
         total = buffers["sum"]
         scratch = grad * grad  # one scratch array for the whole update
         total += scratch
@@ -50,9 +50,13 @@ class Adagrad(Optimizer):
 
     def _fused_update(self, param: Any, grad: Any, buffers: dict[str, Any],
                       group: dict[str, Any], step: int) -> bool:
-        lr = group["lr"] / (1.0 + (step - 1) * group["lr_decay"])
-        return fused.adagrad(param, buffers["sum"], grad, lr, group["eps"],
+        return fused.adagrad(param, buffers["sum"], grad, _rate(group, step), group["eps"],
                              group["weight_decay"])
 
     def sparse_exact(self, group: dict[str, Any]) -> bool:
         return not group["weight_decay"]
+
+
+def _rate(group: dict[str, Any], step: int) -> float:
+    """The learning rate of step `step` (>= 1), decayed by lr_decay."""
+    return group["lr"] / (1.0 + (step - 1) * group["lr_decay"])
