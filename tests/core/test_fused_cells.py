@@ -14,7 +14,7 @@ H = 6
 
 
 def _calls(rng, dtype, rows):
-    """(op, arguments) of the binary cell and the leaf, with strided children's states."""
+    """(op, arguments) of the binary cell, the leaf and the LSTM ops, some states strided."""
     def arr(*shape):
         return rng.standard_normal(shape).astype(dtype)
 
@@ -22,13 +22,20 @@ def _calls(rng, dtype, rows):
     binary = (tn.binary_tree_lstm, [arr(rows, H), wide[:, :H], arr(rows, H), wide[:, H:],
                                     0.5 * arr(2 * H, 5 * H), arr(5 * H)])
     leaf = (tn.tree_lstm_leaf, [arr(rows, 4), 0.5 * arr(4, 3 * H), arr(3 * H)])
-    return [binary, leaf]
+    cell = (tn.lstm_cell, [arr(rows, 4), arr(rows, H), wide[:, H:], 0.5 * arr(4, 4 * H),
+                           0.5 * arr(H, 4 * H), arr(4 * H)])
+    step = (tn.lstm_step, [arr(rows, 4 * H), arr(rows, H), wide[:, :H], 0.5 * arr(H, 4 * H)])
+    sequences = (lambda gx, U: (tn.lstm_sequence(gx, U, lengths=(rows, 2 * rows)),) * 2,
+                 [arr(3 * rows, 4 * H), 0.5 * arr(H, 4 * H)])
+    return [binary, leaf, cell, step, sequences]
 
 
 def _run(op, arrays, weights):
-    """Both outputs and every input's gradient of sum(h * wh) + sum(c * wc)."""
+    """Both outputs and every input's gradient of sum(h * wh) + sum(c * wc) (for a sequence,
+    its output twice)."""
     tensors = [tn.tensor(a, requires_grad=True) for a in arrays]
     h, c = op(*tensors)
+    weights = [w[:len(h)] for w in weights]
     ((h * tn.tensor(weights[0])).sum() + (c * tn.tensor(weights[1])).sum()).backward()
     return [h.numpy(), c.numpy()] + [t.grad.numpy() for t in tensors]
 
@@ -38,7 +45,7 @@ def _run(op, arrays, weights):
 def test_fused_kernels_equal_the_numpy_path(monkeypatch, dtype, tolerance, rows):
     rng = np.random.default_rng(rows)
     for op, arrays in _calls(rng, dtype, rows):
-        weights = [rng.standard_normal((rows, H)).astype(dtype) for _ in range(2)]
+        weights = [rng.standard_normal((3 * rows, H)).astype(dtype) for _ in range(2)]
         fused = _run(op, arrays, weights)
         monkeypatch.setattr(fused_cells.KERNELS, "enabled", False)
         reference = _run(op, arrays, weights)

@@ -85,6 +85,10 @@ def _lstm_from_preactivations(xp, z, c):
     """(h', c', gates, tanh(c')) from the preactivations z (n, 4H) = [i, f, g, o] (activated
     in place) and the previous cell state c (n, H)."""
     H = c.shape[1]
+    fused = fused_cells.lstm_forward(xp, z, c)
+    if fused is not None:
+        h2, c2, tc = fused
+        return h2, c2, z, tc
     z = _activate(xp, z, "ssts", out=z)
     c2 = z[:, :H] * z[:, 2 * H:3 * H]
     c2 += z[:, H:2 * H] * c
@@ -95,6 +99,9 @@ def _lstm_from_preactivations(xp, z, c):
 def _lstm_preactivation_grads(xp, gys, ys, c):
     """(d preactivations (n, 4H), d c) of an LSTM step from its output gradients."""
     (gh, gc), (_, _, z, tc) = gys, ys
+    fused = fused_cells.lstm_backward(xp, gh, gc, z, tc, c)
+    if fused is not None:
+        return fused
     H = c.shape[1]
     i, f, g, o = z[:, :H], z[:, H:2 * H], z[:, 2 * H:3 * H], z[:, 3 * H:]
     gct = _cell_state_grad(xp, gh, gc, o, tc)
@@ -206,6 +213,10 @@ def _lstm_sequence(xp, gx, U, lengths=None, reverse=False):
         zt = z[step]
         if start:
             zt += h[done] @ U
+        if fused_cells.lstm_forward(xp, zt, c[done] if start else None, h[step], c[step],
+                                    tc[step]) is not None:
+            previous, start = start, start + n
+            continue
         _activate(xp, zt, "ssts", out=zt)
         ct = xp.multiply(zt[:, :H], zt[:, 2 * H:3 * H], out=c[step])
         if start:
@@ -233,13 +244,18 @@ def _lstm_sequence_backward(xp, gy, ys, gx, U, lengths=None, reverse=False):
         start, n = starts[t], counts[t]
         step = slice(start, start + n)
         zt, dzt = z[step], dz[step]
+        done = slice(starts[t - 1], starts[t - 1] + n) if t else None
+        if fused_cells.lstm_backward(xp, gh[step], gc[:n], zt, tc[step],
+                                     c[done] if t else None, dzt, gc[:n]) is not None:
+            if t:
+                gh[done] += matmul_transposed(xp, dzt, U)
+            continue
         i, f, g, o = zt[:, :H], zt[:, H:2 * H], zt[:, 2 * H:3 * H], zt[:, 3 * H:]
         gct = _cell_state_grad(xp, gh[step], gc[:n], o, tc[step])
         xp.multiply(gct, g, out=dzt[:, :H])
         xp.multiply(gct, i, out=dzt[:, 2 * H:3 * H])
         xp.multiply(gh[step], tc[step], out=dzt[:, 3 * H:])
         if t:
-            done = slice(starts[t - 1], starts[t - 1] + n)
             xp.multiply(gct, c[done], out=dzt[:, H:2 * H])
         else:
             dzt[:, H:2 * H] = 0

@@ -36,6 +36,14 @@ void tree_lstm_backward_f32(const float *gh, const float *gc, const float *z, co
 void tree_lstm_backward_f64(const double *gh, const double *gc, const double *z,
                             const double *tc, const double **cs, long k, double *dz,
                             double **gcs, double *db, double *g, long rows, long H);
+void lstm_forward_f32(float *z, const float *cp, float *h, float *c, float *tc, long rows,
+                      long H);
+void lstm_forward_f64(double *z, const double *cp, double *h, double *c, double *tc,
+                      long rows, long H);
+void lstm_backward_f32(const float *gh, float *gc, const float *z, const float *tc,
+                       const float *cp, float *dz, long rows, long H);
+void lstm_backward_f64(const double *gh, double *gc, const double *z, const double *tc,
+                       const double *cp, double *dz, long rows, long H);
 """
 
 _TANH = r"""
@@ -113,6 +121,54 @@ void tree_lstm_backward_$S(const $T *restrict gh, const $T *restrict gc, const $
         for (long j = 0; j < width; j++) db[j] += dzr[j];
     }
 }
+
+/* LSTM step, PyTorch's gates z = [i, f, g, o] (rows, 4H) with the bias already in; cp: the
+   previous cell state, NULL for zeros (a sequence's first step) */
+void lstm_forward_$S($T *restrict z, const $T *restrict cp, $T *restrict h, $T *restrict c,
+                     $T *restrict tc, long rows, long H) {
+    const $T half = 0.5;
+    for (long r = 0; r < rows; r++) {
+        $T *restrict zr = z + r * 4 * H;
+        $T *restrict cr = c + r * H, *restrict hr = h + r * H, *restrict tr = tc + r * H;
+        for (long j = 0; j < 2 * H; j++) zr[j] = half * tanh_$S(half * zr[j]) + half;
+        for (long j = 2 * H; j < 3 * H; j++) zr[j] = tanh_$S(zr[j]);
+        for (long j = 3 * H; j < 4 * H; j++) zr[j] = half * tanh_$S(half * zr[j]) + half;
+        const $T *restrict i = zr, *restrict f = zr + H, *restrict g = zr + 2 * H,
+            *restrict o = zr + 3 * H;
+        for (long j = 0; j < H; j++) cr[j] = i[j] * g[j];
+        if (cp)
+            for (long j = 0; j < H; j++) cr[j] += f[j] * cp[r * H + j];
+        for (long j = 0; j < H; j++) {
+            $T t = tanh_$S(cr[j]);
+            tr[j] = t;
+            hr[j] = o[j] * t;
+        }
+    }
+}
+
+/* its gradients: gc (rows, H) holds the cell state's gradient and is overwritten with the
+   previous cell state's; dz gets the gates' (the f block is 0 when cp is NULL) */
+void lstm_backward_$S(const $T *restrict gh, $T *gc, const $T *restrict z,
+                      const $T *restrict tc, const $T *restrict cp, $T *restrict dz,
+                      long rows, long H) {
+    const $T one = 1;
+    for (long r = 0; r < rows; r++) {
+        const $T *restrict zr = z + r * 4 * H;
+        const $T *restrict i = zr, *restrict f = zr + H, *restrict g = zr + 2 * H,
+            *restrict o = zr + 3 * H;
+        const $T *restrict ghr = gh + r * H, *restrict tr = tc + r * H;
+        $T *gcr = gc + r * H;
+        $T *restrict dzr = dz + r * 4 * H;
+        for (long j = 0; j < H; j++) {
+            const $T gct = ghr[j] * o[j] * (one - tr[j] * tr[j]) + gcr[j];
+            dzr[j] = gct * g[j] * (i[j] * (one - i[j]));
+            dzr[H + j] = cp ? gct * cp[r * H + j] * (f[j] * (one - f[j])) : 0;
+            dzr[2 * H + j] = gct * i[j] * (one - g[j] * g[j]);
+            dzr[3 * H + j] = ghr[j] * tr[j] * (o[j] * (one - o[j]));
+            gcr[j] = gct * f[j];
+        }
+    }
+}
 """)
 
 _SUFFIX = {np.dtype(np.float32): ("float", "f32"), np.dtype(np.float64): ("double", "f64")}
@@ -170,3 +226,45 @@ def backward(xp: Any, gh: Any, gc: Any, z: Any, tc: Any,
         buffer(ffi, gh), buffer(ffi, gc), buffer(ffi, z), buffer(ffi, tc), cs, len(children),
         buffer(ffi, dz), gp, buffer(ffi, db), buffer(ffi, scratch), rows, H)
     return dz, gcs, db
+
+
+def lstm_forward(xp: Any, z: Any, cp: Any, h: Any = None, c: Any = None,
+                 tc: Any = None) -> tuple[Any, Any, Any] | None:
+    """An LSTM step from its preactivations z (rows, 4H) = [i, f, g, o] with the bias in
+    (C-contiguous; activated in place) and the previous cell state cp (rows, H; None: zeros)
+    -> (h, c, tanh(c)), written into the given C-contiguous arrays or fresh ones; None when
+    the fused kernels do not apply (nothing was written)."""
+    built = _usable(xp, z.dtype)
+    if built is None or not z.flags.c_contiguous:
+        return None
+    ffi, lib = built
+    rows, H = z.shape[0], z.shape[1] // 4
+    h, c, tc = (np.empty((rows, H), z.dtype) if a is None else a for a in (h, c, tc))
+    cp = ffi.NULL if cp is None else buffer(ffi, np.ascontiguousarray(cp, dtype=z.dtype))
+    getattr(lib, "lstm_forward_" + _SUFFIX[z.dtype][1])(
+        buffer(ffi, z), cp, buffer(ffi, h), buffer(ffi, c), buffer(ffi, tc), rows, H)
+    return h, c, tc
+
+
+def lstm_backward(xp: Any, gh: Any, gc: Any, z: Any, tc: Any, cp: Any, dz: Any = None,
+                  gprev: Any = None) -> tuple[Any, Any] | None:
+    """Gradients of `lstm_forward` from gh, gc (rows, H) -> (d z (rows, 4H), d cp), written
+    into `dz` and `gprev` (C-contiguous; gprev may be gc itself) or fresh arrays; the f
+    block of d z is 0 when cp is None. None when the fused kernels do not apply."""
+    built = _usable(xp, z.dtype)
+    if built is None:
+        return None
+    ffi, lib = built
+    dtype = z.dtype
+    rows, H = z.shape[0], z.shape[1] // 4
+    gh, z, tc = (np.ascontiguousarray(a, dtype=dtype) for a in (gh, z, tc))
+    dz = np.empty((rows, 4 * H), dtype) if dz is None else dz
+    if gprev is None:
+        gprev = np.array(gc, dtype=dtype)  # the kernel reads the gradient there, then overwrites
+    elif gprev is not gc:
+        np.copyto(gprev, gc)
+    cp = ffi.NULL if cp is None else buffer(ffi, np.ascontiguousarray(cp, dtype=dtype))
+    getattr(lib, "lstm_backward_" + _SUFFIX[dtype][1])(
+        buffer(ffi, gh), buffer(ffi, gprev), buffer(ffi, z), buffer(ffi, tc), cp,
+        buffer(ffi, dz), rows, H)
+    return dz, gprev
