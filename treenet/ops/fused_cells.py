@@ -1,4 +1,5 @@
-"""Fused C kernels for the elementwise part of Tree-LSTM cells (optional; numpy otherwise).
+"""Fused C kernels for the elementwise part of Tree-LSTM and LSTM cells (optional; numpy
+otherwise).
 
 For the cell sizes of tree models, the gates' elementwise work (5 x hidden values per node,
 forward and backward) costs about as much as the cell's matrix product when numpy runs it as
@@ -8,8 +9,9 @@ and the bias gradient in backward. The matrix products stay numpy's.
 
 Layout (Tai et al.): z = x @ W (rows, (k + 3) H) holds the gates [i, f_1 .. f_k, o, u] of a
 node with k children (k = 0: a constituency leaf; k = 2: the binary cell); sigmoid gates are
-computed as 0.5 tanh(x / 2) + 0.5, like the numpy path. float32 uses a rational tanh
-(Eigen's, within 1e-6 of the true one), float64 the C library's.
+computed as 0.5 tanh(x / 2) + 0.5, like the numpy path. An LSTM step's z (rows, 4H) holds
+PyTorch's [i, f, g, o] with the bias already added. float32 uses a rational tanh (Eigen's,
+within 1e-6 of the true one), float64 the C library's.
 
 Built with cffi on first use (`treenet.extension.compile_c`, cached per machine) and used for
 numpy float32/float64 arrays when cffi and a C compiler are there; `KERNELS.status()` says
