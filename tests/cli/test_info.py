@@ -19,6 +19,9 @@ def test_info_json(capsys):
     assert {"cupy", "torch", "spacy"} <= set(info["packages"])
     if info["packages"]["cupy"] is None:
         assert info["gpu"] == {"device": None, "reason": "cupy is not installed"}
+    assert set(info["fused_kernels"]) == {"cells", "optimizers"}
+    states = info["fused_kernels"].values()
+    assert all(state == "on" or state.startswith("off (") for state in states)
 
 
 def test_info_text(capsys):

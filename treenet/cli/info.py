@@ -15,6 +15,7 @@ from treenet._optional import optional_import
 from treenet.cli.common import common_options
 from treenet.data.text import FALLBACK_PIPELINES
 from treenet.ops import fused_cells
+from treenet.optim import fused as fused_optim
 from treenet.tensor.backend import cuda_backend
 
 OPTIONAL = ("cupy", "torch", "spacy", "threadpoolctl", *FALLBACK_PIPELINES)
@@ -62,10 +63,10 @@ def collect() -> dict[str, Any]:
                 for name in OPTIONAL}
     blas = np.show_config(mode="dicts")["Build Dependencies"].get("blas", {})
     gpu = _gpu()
-    fused = fused_cells.KERNELS.status()
+    fused = {"cells": fused_cells.KERNELS.status(), "optimizers": fused_optim.KERNELS.status()}
     return {"treenet": treenet.__version__, "python": platform.python_version(),
             "numpy": np.__version__, "blas": f"{blas.get('name')} {blas.get('version')}",
-            "packages": packages, "fused_cell_kernels": fused,
+            "packages": packages, "fused_kernels": fused,
             "backends": ["numpy (cpu, default)", *(["cupy (cuda)"] if gpu["device"] else [])],
             "gpu": gpu}
 
@@ -80,7 +81,8 @@ def run(args: argparse.Namespace) -> int:
             "numpy": f"{report['numpy']} (BLAS: {report['blas']})",
             **{name: found or "not installed" for name, found in report["packages"].items()},
             "backends": ", ".join(report["backends"]),
-            "fused cell kernels": report["fused_cell_kernels"]}
+            "fused kernels": ", ".join(f"{name} {state}"
+                                       for name, state in report["fused_kernels"].items())}
     if gpu["device"] is None:
         rows["gpu"] = f"none ({gpu['reason']})"
     else:
