@@ -126,7 +126,9 @@ class ChildSumTreeLSTM(TreeSentiment):
     A node's input x is its word's embedding (1, embed_dim), or a zero vector when the node
     carries no word: on SST's binarized constituency trees only the leaves have words, so an
     internal node is read as a child-sum node over its (at most two) children with x = 0. On a
-    dependency tree every node has a word. One fused cell op per node.
+    dependency tree every node has a word. The inputs' projections are one call per tree (a
+    row each), so a node costs one fused cell op (and, under autobatch, a join of its
+    children's states).
     """
 
     def __init__(self, vocab_size: int, embed_dim: int = 300, hidden_size: int = 150,
@@ -140,17 +142,22 @@ class ChildSumTreeLSTM(TreeSentiment):
 
     def _encode(self, tree: Tree,
                 word_ids: Sequence[int]) -> tuple[list[Tensor], list[Any], list[Tensor]]:
-        """A block per node, in post-order."""
+        """A block per node, in post-order. The words' input projections are computed with
+        one call per tree, and nodes without a word share one projection of zeros."""
         states: list[Tensor] = []
         labels: list[Any] = []
-        self._visit(tree, _rows(self._embed_words(word_ids)), states, labels)
+        words = _rows(self.cell.project(self._embed_words(word_ids))) if len(word_ids) else None
+        no_word = (self.cell.project(self._no_word())
+                   if any(n.word is None for n in tree.nodes()) else None)
+        self._visit(tree, words, no_word, states, labels)
         return states, labels, states
 
-    def _visit(self, node: Tree, words: Iterator[tuple[Tensor]], states: list[Tensor],
-               labels: list[Any]) -> tuple[Tensor, Tensor]:
-        children = [self._visit(child, words, states, labels) for child in node.children]
-        x = self._no_word() if node.word is None else next(words)[0]
-        h, c = self.cell(x, [s[0] for s in children], [s[1] for s in children])
+    def _visit(self, node: Tree, words: Iterator[tuple[Tensor]] | None, no_word: Tensor | None,
+               states: list[Tensor], labels: list[Any]) -> tuple[Tensor, Tensor]:
+        children = [self._visit(child, words, no_word, states, labels)
+                    for child in node.children]
+        xw = no_word if node.word is None else next(words)[0]
+        h, c = self.cell.from_projection(xw, [s[0] for s in children], [s[1] for s in children])
         states.append(h)
         labels.append(node.label)
         return h, c

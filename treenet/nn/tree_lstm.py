@@ -78,7 +78,17 @@ class ChildSumTreeLSTMCell(Module):
     def forward(self, x: Tensor, hs: Sequence[Tensor] | Tensor,
                 cs: Sequence[Tensor] | Tensor) -> tuple[Tensor, Tensor]:
         """Node states (h, c), each (n, H), from its input and its children's states."""
-        xw = self.input(_as_rows(x))
+        return self.from_projection(self.project(x), hs, cs)
+
+    def project(self, x: Tensor) -> Tensor:
+        """The input's pre-activations xw (n, 4H) = [W_iou x + b_iou, W_f x + b_f]: one call
+        can project the inputs of many nodes (every word of a tree) at once."""
+        return self.input(_as_rows(x))
+
+    def from_projection(self, xw: Tensor, hs: Sequence[Tensor] | Tensor,
+                        cs: Sequence[Tensor] | Tensor) -> tuple[Tensor, Tensor]:
+        """Node states (h, c), each (n, H), from the input's projection (`project`) and the
+        children's states."""
         return childsum_tree_lstm(xw, self._children(hs, xw), self._children(cs, xw),
                                   self.U_iou, self.U_f)
 
