@@ -4,7 +4,7 @@ with steps that need no gradient (so groups mix members with and without one) an
 mid-graph (so later groups gather rows of groups computed by an earlier partial flush)."""
 
 import numpy as np
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 import treenet as tn
@@ -101,6 +101,10 @@ examples = st.lists(
 
 @given(examples=examples, seed=st.integers(0, 2**16), dtype=st.sampled_from(["float64",
                                                                               "float32"]))
+# saturated float32 cell gates: a tanh less accurate than numpy's near +-1 (a rational
+# approximation, 6 ulps) put the cell's weight gradients 1.6e-5 apart
+@example(examples=[(3, ["tanh"], 0), (1, ["add_prev", "add_prev", "max_pool", "cell"], 0)],
+         seed=456, dtype="float32")
 def test_random_graphs_batched_equal_eager(examples, seed, dtype):
     rng = np.random.default_rng(seed)
     params = [tn.tensor(rng.standard_normal((WIDTH, WIDTH)) * 0.5, dtype=dtype,

@@ -10,8 +10,9 @@ and the bias gradient in backward. The matrix products stay numpy's.
 Layout (Tai et al.): z = x @ W (rows, (k + 3) H) holds the gates [i, f_1 .. f_k, o, u] of a
 node with k children (k = 0: a constituency leaf; k = 2: the binary cell); sigmoid gates are
 computed as 0.5 tanh(x / 2) + 0.5, like the numpy path. An LSTM step's z (rows, 4H) holds
-PyTorch's [i, f, g, o] with the bias already added. float32 uses a rational tanh (Eigen's,
-within 1e-6 of the true one), float64 the C library's.
+PyTorch's [i, f, g, o] with the bias already added. float32 uses its own vectorizable tanh,
+within ~1 ulp everywhere like numpy's (near 1 too: a saturated gate's slope y (1 - y) must not
+lose its digits), float64 the C library's.
 
 Built with cffi on first use (`treenet.extension.compile_c`, cached per machine) and used for
 numpy float32/float64 arrays when cffi and a C compiler are there; `KERNELS.status()` says
@@ -50,12 +51,34 @@ void lstm_backward_f64(const double *gh, double *gc, const double *z, const doub
 
 _TANH = r"""
 #include <math.h>
-/* Eigen's float tanh: a 13/6 rational approximation on [-7.9053, 7.9053], clamped outside */
+#include <stdint.h>
+/* exp(x) in float for |x| <= 87 (Cephes' expf: x = n ln2 + r, a degree-5 polynomial for
+   e^r, n added to the exponent bits), within ~1 ulp; written without branches or calls so
+   that gcc vectorizes loops over it */
+static inline float exp_f32(float x) {
+    x = x > 87.0f ? 87.0f : x;
+    x = x < -87.0f ? -87.0f : x;
+    /* n = round(x / ln2), by the 1.5 * 2^23 trick: float adds only */
+    const float fn = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+    const int32_t n = (int32_t)fn;
+    const float r = (x - fn * 0.693359375f) + fn * 2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    const float y = (p * (r * r) + r) + 1.0f;
+    union { int32_t bits; float value; } scale = { .bits = (n + 127) << 23 };
+    return y * scale.value;
+}
+/* tanh in float, within ~1 ulp of the true value over the whole line (so 1 - |tanh| stays
+   accurate where gates saturate): Eigen's 13/6 rational approximation near 0, where it is
+   accurate relative to x, and 1 - 2 / (e^2|x| + 1) with the sign of x elsewhere */
 static inline float tanh_f32(float x) {
-    const float lim = 7.90531110763549805f;
-    x = x > lim ? lim : x;
-    x = x < -lim ? -lim : x;
-    float x2 = x * x;
+    const float a = fabsf(x);
+    const float small = a < 0.625f ? x : 0.625f;
+    const float x2 = small * small;
     float p = x2 * -2.76076847742355e-16f + 2.00018790482477e-13f;
     p = x2 * p + -8.60467152213735e-11f;
     p = x2 * p + 5.12229709037114e-08f;
@@ -65,7 +88,9 @@ static inline float tanh_f32(float x) {
     float q = x2 * 1.19825839466702e-06f + 1.18534705686654e-04f;
     q = x2 * q + 2.26843463243900e-03f;
     q = x2 * q + 4.89352518554385e-03f;
-    return x * p / q;
+    const float near0 = small * p / q;
+    const float far = 1.0f - 2.0f / (exp_f32(2.0f * a) + 1.0f);
+    return a < 0.625f ? near0 : (x < 0 ? -far : far);
 }
 static inline double tanh_f64(double x) { return tanh(x); }
 """
