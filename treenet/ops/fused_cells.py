@@ -9,10 +9,11 @@ and the bias gradient in backward. The matrix products stay numpy's.
 
 Layout (Tai et al.): z = x @ W (rows, (k + 3) H) holds the gates [i, f_1 .. f_k, o, u] of a
 node with k children (k = 0: a constituency leaf; k = 2: the binary cell); sigmoid gates are
-computed as 0.5 tanh(x / 2) + 0.5, like the numpy path. An LSTM step's z (rows, 4H) holds
-PyTorch's [i, f, g, o] with the bias already added. float32 uses its own vectorizable tanh,
-within ~1 ulp everywhere like numpy's (near 1 too: a saturated gate's slope y (1 - y) must not
-lose its digits), float64 the C library's.
+computed as 1 / (1 + e^-x) in float32 and as 0.5 tanh(x / 2) + 0.5 (the numpy path's
+formula) in float64. An LSTM step's z (rows, 4H) holds PyTorch's [i, f, g, o] with the bias
+already added. float32 uses its own vectorizable exp and tanh, within a few ulps everywhere
+like numpy's (near 1 too: a saturated gate's slope y (1 - y) must not lose its digits),
+float64 the C library's.
 
 Built with cffi on first use (`treenet.extension.compile_c`, cached per machine) and used for
 numpy float32/float64 arrays when cffi and a C compiler are there; `KERNELS.status()` says
@@ -92,7 +93,11 @@ static inline float tanh_f32(float x) {
     const float far = 1.0f - 2.0f / (exp_f32(2.0f * a) + 1.0f);
     return a < 0.625f ? near0 : (x < 0 ? -far : far);
 }
+/* the logistic sigmoid: 1 / (1 + e^-x) in float (accurate at both tails, where the numpy
+   path's 0.5 tanh(x / 2) + 0.5 loses digits towards 0), the numpy path's formula in double */
+static inline float sigmoid_f32(float x) { return 1.0f / (1.0f + exp_f32(-x)); }
 static inline double tanh_f64(double x) { return tanh(x); }
+static inline double sigmoid_f64(double x) { return 0.5 * tanh(0.5 * x) + 0.5; }
 """
 
 # one definition per dtype: $T is the C type, $S the suffix
@@ -100,11 +105,10 @@ _KERNELS = string.Template(r"""
 void tree_lstm_forward_$S($T *restrict z, const $T *restrict b, const $T **cs, long k,
                          $T *restrict h, $T *restrict c, $T *restrict tc, long rows, long H) {
     const long width = (k + 3) * H, sigmoids = (k + 2) * H;
-    const $T half = 0.5;
     for (long r = 0; r < rows; r++) {
         $T *restrict zr = z + r * width;
         $T *restrict cr = c + r * H, *restrict hr = h + r * H, *restrict tr = tc + r * H;
-        for (long j = 0; j < sigmoids; j++) zr[j] = half * tanh_$S(half * (zr[j] + b[j])) + half;
+        for (long j = 0; j < sigmoids; j++) zr[j] = sigmoid_$S(zr[j] + b[j]);
         for (long j = sigmoids; j < width; j++) zr[j] = tanh_$S(zr[j] + b[j]);
         const $T *restrict i = zr, *restrict o = zr + (k + 1) * H, *restrict u = zr + (k + 2) * H;
         for (long j = 0; j < H; j++) cr[j] = i[j] * u[j];
@@ -153,13 +157,12 @@ void tree_lstm_backward_$S(const $T *restrict gh, const $T *restrict gc, const $
    previous cell state, NULL for zeros (a sequence's first step) */
 void lstm_forward_$S($T *restrict z, const $T *restrict cp, $T *restrict h, $T *restrict c,
                      $T *restrict tc, long rows, long H) {
-    const $T half = 0.5;
     for (long r = 0; r < rows; r++) {
         $T *restrict zr = z + r * 4 * H;
         $T *restrict cr = c + r * H, *restrict hr = h + r * H, *restrict tr = tc + r * H;
-        for (long j = 0; j < 2 * H; j++) zr[j] = half * tanh_$S(half * zr[j]) + half;
+        for (long j = 0; j < 2 * H; j++) zr[j] = sigmoid_$S(zr[j]);
         for (long j = 2 * H; j < 3 * H; j++) zr[j] = tanh_$S(zr[j]);
-        for (long j = 3 * H; j < 4 * H; j++) zr[j] = half * tanh_$S(half * zr[j]) + half;
+        for (long j = 3 * H; j < 4 * H; j++) zr[j] = sigmoid_$S(zr[j]);
         const $T *restrict i = zr, *restrict f = zr + H, *restrict g = zr + 2 * H,
             *restrict o = zr + 3 * H;
         for (long j = 0; j < H; j++) cr[j] = i[j] * g[j];
