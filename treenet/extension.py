@@ -28,6 +28,8 @@ from treenet.data.download import cache_dir
 
 C_TYPES = {np.dtype(np.float32): "float", np.dtype(np.float64): "double",
            np.dtype(np.int32): "int32_t", np.dtype(np.int64): "int64_t"}
+FLOAT_SUFFIXES = {np.dtype(np.float32): "f32", np.dtype(np.float64): "f64"}
+"""The name suffix of a float kernel's version for each dtype (`adagrad_f32`), in C_TYPES."""
 
 
 def compile_c(name: str, cdef: str, source: str, *, build_dir: str | Path | None = None,
@@ -92,7 +94,7 @@ def c_array(ffi: Any, array: Any) -> Any:
                         f"{', '.join(str(d) for d in C_TYPES)}")
     if not array.flags.c_contiguous:
         raise ValueError("c_array needs a C-contiguous array (use numpy.ascontiguousarray)")
-    return ffi.from_buffer(f"{ctype}[]", array)
+    return buffer(ffi, array)
 
 
 def vectorizing_flags() -> list[str]:
@@ -147,6 +149,6 @@ class LazyKernels:
 
 
 def buffer(ffi: Any, array: np.ndarray) -> Any:
-    """A typed pointer to a C-contiguous numpy array, without c_array's checks (callers
-    guarantee contiguity and dtype)."""
+    """A typed pointer to a C-contiguous numpy array of a C_TYPES dtype, without c_array's
+    checks (for fast paths whose callers guarantee both)."""
     return ffi.from_buffer(C_TYPES[array.dtype] + "[]", array)

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from treenet.extension import LazyKernels, buffer
+from treenet.extension import C_TYPES, FLOAT_SUFFIXES, LazyKernels, buffer
 
 _CDEF = """
 void tree_lstm_forward_f32(float *z, const float *b, const float **cs, long k, float *h,
@@ -201,14 +201,12 @@ void lstm_backward_$S(const $T *restrict gh, $T *gc, const $T *restrict z,
 }
 """)
 
-_SUFFIX = {np.dtype(np.float32): ("float", "f32"), np.dtype(np.float64): ("double", "f64")}
-
 KERNELS = LazyKernels("tree_lstm_kernels", _CDEF, _TANH + "".join(
-    _KERNELS.substitute(T=ctype, S=suffix) for ctype, suffix in _SUFFIX.values()))
+    _KERNELS.substitute(T=C_TYPES[dtype], S=suffix) for dtype, suffix in FLOAT_SUFFIXES.items()))
 
 
 def _usable(xp: Any, dtype: Any) -> Any:
-    if xp is not np or dtype not in _SUFFIX:
+    if xp is not np or dtype not in FLOAT_SUFFIXES:
         return None
     return KERNELS.get()
 
@@ -224,7 +222,7 @@ def forward(xp: Any, z: Any, b: Any, children: tuple[Any, ...]) -> tuple[Any, An
     rows, H = z.shape[0], z.shape[1] // (len(children) + 3)
     children = tuple(np.ascontiguousarray(c, dtype=z.dtype) for c in children)
     h, c, tc = (np.empty((rows, H), z.dtype) for _ in range(3))
-    suffix, ctype = _SUFFIX[z.dtype][1], _SUFFIX[z.dtype][0]
+    suffix, ctype = FLOAT_SUFFIXES[z.dtype], C_TYPES[z.dtype]
     cs = ffi.new(f"const {ctype} *[]", [buffer(ffi, a) for a in children]) if children else ffi.NULL
     getattr(lib, f"tree_lstm_forward_{suffix}")(
         buffer(ffi, z), buffer(ffi, np.ascontiguousarray(b, dtype=z.dtype)), cs, len(children),
@@ -249,7 +247,7 @@ def backward(xp: Any, gh: Any, gc: Any, z: Any, tc: Any,
     gcs = tuple(np.empty((rows, H), dtype) for _ in children)
     db = np.empty(width, dtype)
     scratch = np.empty(H, dtype)
-    suffix, ctype = _SUFFIX[dtype][1], _SUFFIX[dtype][0]
+    suffix, ctype = FLOAT_SUFFIXES[dtype], C_TYPES[dtype]
     cs = ffi.new(f"const {ctype} *[]", [buffer(ffi, a) for a in children]) if children else ffi.NULL
     gp = ffi.new(f"{ctype} *[]", [buffer(ffi, a) for a in gcs]) if gcs else ffi.NULL
     getattr(lib, f"tree_lstm_backward_{suffix}")(
@@ -271,7 +269,7 @@ def lstm_forward(xp: Any, z: Any, cp: Any, h: Any = None, c: Any = None,
     rows, H = z.shape[0], z.shape[1] // 4
     h, c, tc = (np.empty((rows, H), z.dtype) if a is None else a for a in (h, c, tc))
     cp = ffi.NULL if cp is None else buffer(ffi, np.ascontiguousarray(cp, dtype=z.dtype))
-    getattr(lib, "lstm_forward_" + _SUFFIX[z.dtype][1])(
+    getattr(lib, "lstm_forward_" + FLOAT_SUFFIXES[z.dtype])(
         buffer(ffi, z), cp, buffer(ffi, h), buffer(ffi, c), buffer(ffi, tc), rows, H)
     return h, c, tc
 
@@ -294,7 +292,7 @@ def lstm_backward(xp: Any, gh: Any, gc: Any, z: Any, tc: Any, cp: Any, dz: Any =
     elif gprev is not gc:
         np.copyto(gprev, gc)
     cp = ffi.NULL if cp is None else buffer(ffi, np.ascontiguousarray(cp, dtype=dtype))
-    getattr(lib, "lstm_backward_" + _SUFFIX[dtype][1])(
+    getattr(lib, "lstm_backward_" + FLOAT_SUFFIXES[dtype])(
         buffer(ffi, gh), buffer(ffi, gprev), buffer(ffi, z), buffer(ffi, tc), cp,
         buffer(ffi, dz), rows, H)
     return dz, gprev

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from treenet.autograd.sparse import RowSparseGrad
-from treenet.extension import LazyKernels, buffer
+from treenet.extension import C_TYPES, FLOAT_SUFFIXES, LazyKernels, buffer
 
 _CDEF = """
 void adagrad_f32(float *p, float *s, const float *g, const int64_t *ids, const int64_t *order,
@@ -71,12 +71,10 @@ void adagrad_$S($T *p, $T *s, const $T *g, const int64_t *ids, const int64_t *or
 }
 """)
 
-_TYPES = {np.dtype(np.float32): ("float", "f32", "sqrtf"),
-          np.dtype(np.float64): ("double", "f64", "sqrt")}
-
 _HEADERS = "#include <math.h>\n#include <stdint.h>\n"
 KERNELS = LazyKernels("adagrad_kernels", _CDEF, _HEADERS + "".join(
-    _SOURCE.substitute(T=ctype, S=suffix, SQRT=sqrt) for ctype, suffix, sqrt in _TYPES.values()))
+    _SOURCE.substitute(T=C_TYPES[dtype], S=suffix, SQRT="sqrtf" if suffix == "f32" else "sqrt")
+    for dtype, suffix in FLOAT_SUFFIXES.items()))
 
 
 def adagrad(param: Any, total: Any, grad: Any, lr: float, eps: float,
@@ -88,7 +86,7 @@ def adagrad(param: Any, total: Any, grad: Any, lr: float, eps: float,
     off): nothing was changed."""
     dtype = param.dtype
     values = grad.values if isinstance(grad, RowSparseGrad) else grad
-    if (type(param) is not np.ndarray or dtype not in _TYPES or total.dtype != dtype
+    if (type(param) is not np.ndarray or dtype not in FLOAT_SUFFIXES or total.dtype != dtype
             or values.dtype != dtype or type(values) is not np.ndarray
             or not (param.flags.c_contiguous and total.flags.c_contiguous)):
         return False
@@ -107,7 +105,7 @@ def adagrad(param: Any, total: Any, grad: Any, lr: float, eps: float,
     else:
         acc = np.empty(0, dtype)
         sparse = (ffi.NULL, ffi.NULL, 1, param.size)
-    getattr(lib, "adagrad_" + _TYPES[dtype][1])(
+    getattr(lib, "adagrad_" + FLOAT_SUFFIXES[dtype])(
         buffer(ffi, param), buffer(ffi, total), buffer(ffi, values), *sparse, lr, eps,
         weight_decay, buffer(ffi, acc))
     return True
