@@ -31,6 +31,12 @@ def _chains(p):
     return (tn.concatenate(outs) * tn.concatenate(lasts[:4])).sum() + lasts[4].sum()
 
 
+def _assert_same_grads(batched, eager):
+    for name in eager:
+        np.testing.assert_allclose(batched[name].grad.numpy(), eager[name].grad.numpy(),
+                                   rtol=1e-12, atol=1e-14)
+
+
 @pytest.mark.parametrize("strategy", ["agenda", "depth"])
 def test_rows_of_many_groups_are_one_indexed_copy_and_gradients_equal_eager(strategy):
     rng = np.random.default_rng(0)
@@ -42,9 +48,7 @@ def test_rows_of_many_groups_are_one_indexed_copy_and_gradients_equal_eager(stra
         loss = _chains(batched)
         loss.backward()
     np.testing.assert_allclose(loss.item(), expected.item(), rtol=1e-12)
-    for name in eager:
-        np.testing.assert_allclose(batched[name].grad.numpy(), eager[name].grad.numpy(),
-                                   rtol=1e-12, atol=1e-14)
+    _assert_same_grads(batched, eager)
     gathers = batch.profile.gathers
     if strategy == "agenda":  # depth runs the sigmoids and the joins at their four depths
         # the sigmoids as one launch, the joins as another, both from rows of the four
@@ -66,9 +70,7 @@ def test_a_second_backward_through_a_retained_graph_adds_the_same_gradients_agai
         loss = _chains(batched)
         loss.backward(retain_graph=True)
         loss.backward()
-    for name in eager:
-        np.testing.assert_allclose(batched[name].grad.numpy(), eager[name].grad.numpy(),
-                                   rtol=1e-12, atol=1e-14)
+    _assert_same_grads(batched, eager)
 
 
 def test_rows_without_a_gradient_in_a_batched_argument_get_none():
@@ -93,9 +95,7 @@ def test_rows_without_a_gradient_in_a_batched_argument_get_none():
         loss = program(batched)
         loss.backward()
     np.testing.assert_allclose(loss.item(), expected.item(), rtol=1e-12)
-    for name in eager:
-        np.testing.assert_allclose(batched[name].grad.numpy(), eager[name].grad.numpy(),
-                                   rtol=1e-12, atol=1e-14)
+    _assert_same_grads(batched, eager)
     assert batch.profile.launches_by_op["matmul"] == 2  # (x rows) @ W, then (rows) @ V
     assert batch.profile.gathers[FROM_ARENA] == 1  # rows @ V: rows of the matmul and tanh
 
