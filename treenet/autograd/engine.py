@@ -14,6 +14,8 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
+
 from treenet.autograd.op import Op
 from treenet.autograd.sparse import LAZY_GRADS, LowRankGrad, RowSparseGrad, merge_low_rank
 from treenet.autograd.where import user_location
@@ -93,6 +95,8 @@ def apply(op: Op, *inputs: Any, **params: Any) -> Any:
     if array_type is None:
         raise TypeError(f"{op.name}: needs at least one tensor argument")
     xp = BACKEND_BY_ARRAY_TYPE[array_type].xp
+    if xp is not np:
+        arrays = on_device(xp, arrays)
     try:
         y = op.forward(xp, *arrays, **params)
     except (ValueError, IndexError) as exc:
@@ -238,6 +242,12 @@ def backward(tensor: Tensor, gradient: Any = None, retain_graph: bool = False) -
             MODE.recorder.profile.add_weight_gradient_time(time.perf_counter() - start)
     finally:
         _deferred.clear()
+
+
+def on_device(xp: Any, arrays: list[Any]) -> list[Any]:
+    """An op's arguments for a GPU op: numpy arrays given as constants (ids, targets, masks)
+    are copied to the device, as scalars are; everything else is left as it is."""
+    return [xp.asarray(a) if isinstance(a, np.ndarray) else a for a in arrays]
 
 
 def add_grad(grads: dict[Node, Any], node: Node, index: int, g: Any) -> None:

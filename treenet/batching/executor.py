@@ -17,7 +17,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from treenet.autograd.engine import unbroadcast
+import numpy as np
+
+from treenet.autograd.engine import on_device, unbroadcast
 from treenet.batching.arena import Place, Rows, rows_in_one_arena, take_rows
 from treenet.batching.plan import JOIN, ROWS, SEGMENTS, SINGLE, SQUEEZED, STACK
 from treenet.batching.profile import COPIED, FROM_ARENA, SLICED
@@ -169,7 +171,10 @@ def gather_inputs(xp: Any, xs: list[Any], mode: str, owner: Any,
             return take_rows(found, owner)
     gathers[COPIED] += 1
     arrays = [x.data if isinstance(x, Tensor) else x for x in xs]
-    return (xp.concatenate(arrays) if mode == ROWS else xp.stack(arrays)), None
+    # index arrays given on the host (word ids, targets) are joined there: the op moves the
+    # group's indices to the device in one copy
+    join = np if isinstance(arrays[0], np.ndarray) else xp
+    return (join.concatenate(arrays) if mode == ROWS else join.stack(arrays)), None
 
 
 class Group:
@@ -231,6 +236,8 @@ class Group:
                 p = first.plan.batched[0]
                 self.params = {**self.params,
                                op.batch.sizes: tuple(len(n.inputs[p]) for n in nodes)}
+        if xp is not np:
+            args = on_device(xp, args)
         start = time.perf_counter()
         if joined:  # the join of rows kept in one arena: one indexed copy
             profile.gathers[FROM_ARENA] += 1
