@@ -19,6 +19,7 @@ import gc
 from types import TracebackType
 
 from treenet.autograd.engine import MODE
+from treenet.batching.heap import keep_freed_memory
 from treenet.batching.profile import Profile
 from treenet.batching.recorder import PendingNode, Recorder
 
@@ -34,7 +35,9 @@ class autobatch:  # noqa: N801 - used like a function: `with treenet.autobatch()
     Python's cyclic garbage collector is paused inside the block: recording creates a few
     objects per op, and the collector would otherwise rescan every live object (a dataset of
     trees, say) many times per minibatch. The graph itself is acyclic and freed by reference
-    counting; cyclic garbage made inside the block is collected after it.
+    counting; cyclic garbage made inside the block is collected after it. The first block
+    also keeps freed memory in the process (`treenet.batching.heap`): steps then reuse it
+    instead of page-faulting it back in.
     """
 
     def __init__(self, strategy: str = "agenda") -> None:
@@ -50,6 +53,7 @@ class autobatch:  # noqa: N801 - used like a function: `with treenet.autobatch()
             raise RuntimeError("autobatch blocks do not nest")
         self._collecting = gc.isenabled()
         gc.disable()
+        keep_freed_memory()
         if self.strategy != "none":
             self.recorder = Recorder(self.strategy)
             self.profile = self.recorder.profile
