@@ -101,18 +101,22 @@ class ConstituencyTreeLSTM(TreeSentiment):
         """Blocks: the leaves' states as one block (all computed by one leaf-cell call), then
         each internal node's state in post-order."""
         h, c = self.cell.leaf(self._embed_words(word_ids))
-        blocks, labels, ordered = [h], [leaf.label for leaf in tree.leaves()], []
-        self._visit(tree, _rows(h, c), blocks, labels, ordered)
-        return blocks, labels, ordered
+        blocks, leaf_labels, labels, ordered = [h], [], [], []
+        self._visit(tree, _rows(h, c), blocks, leaf_labels, labels, ordered)
+        return blocks, leaf_labels + labels, ordered
 
     def _visit(self, node: Tree, leaves: Iterator[tuple[Tensor, Tensor]], blocks: list[Tensor],
-               labels: list[Any], ordered: list[Tensor]) -> tuple[Tensor, Tensor]:
+               leaf_labels: list[Any], labels: list[Any],
+               ordered: list[Tensor]) -> tuple[Tensor, Tensor]:
+        """Visit `node`'s subtree: leaves take their rows of the leaf block (their labels go
+        to `leaf_labels`, in the block's order), internal nodes run the cell."""
         if node.is_leaf:
             h, c = next(leaves)
+            leaf_labels.append(node.label)
         else:
             left, right = node.children
-            hl, cl = self._visit(left, leaves, blocks, labels, ordered)
-            hr, cr = self._visit(right, leaves, blocks, labels, ordered)
+            hl, cl = self._visit(left, leaves, blocks, leaf_labels, labels, ordered)
+            hr, cr = self._visit(right, leaves, blocks, leaf_labels, labels, ordered)
             h, c = self.cell(hl, cl, hr, cr)
             blocks.append(h)
             labels.append(node.label)
