@@ -11,6 +11,7 @@ from treenet.autograd import OPS
 from treenet.autograd.engine import apply
 from treenet.data.ptb import parse_tree
 from treenet.models import BiLSTMTagger, ConstituencyTreeLSTM, padded_loss, padded_predict
+from treenet.ops import cuda_cells
 from treenet.tensor.backend import DeviceError, cuda_backend
 
 cupy = pytest.importorskip("cupy", reason="the GPU tests need cupy (treenet[cuda12] or "
@@ -39,9 +40,12 @@ def _close(a, b, what):
     assert error <= TOLERANCE, f"{what}: relative error {error:.2e}"
 
 
-def _run_op(name, device):
-    """Outputs and the gradients of every float input of one op's example on `device`."""
+def _run_op(name, device, dtype=None):
+    """Outputs and the gradients of every float input of one op's example on `device` (float
+    arguments cast to `dtype` when given)."""
     args, params = OPS[name].example(np.random.default_rng(0))
+    args = [a.astype(dtype) if dtype and isinstance(a, np.ndarray) and a.dtype.kind == "f" else a
+            for a in args]
     tensors = [tn.Tensor(np.array(a), requires_grad=np.asarray(a).dtype.kind == "f").to(device)
                if isinstance(a, np.ndarray) else a for a in args]
     out = apply(OPS[name], *tensors, **params)
@@ -49,7 +53,7 @@ def _run_op(name, device):
     floats = [o for o in outs if o.dtype.kind == "f" and o.requires_grad]
     if floats:
         rng = np.random.default_rng(1)
-        total = sum((o * tn.Tensor(rng.standard_normal(o.shape)).to(device)).sum()
+        total = sum((o * tn.Tensor(rng.standard_normal(o.shape).astype(o.dtype)).to(device)).sum()
                     for o in floats)
         total.backward()
     grads = [t.grad for t in tensors if isinstance(t, tn.Tensor) and t.requires_grad]
@@ -67,6 +71,32 @@ def test_op_matches_cpu(name):
         assert (a is None) == (b is None), (name, i)
         if a is not None:
             _close(a, b, f"{name} gradient of input {i}")
+
+
+FUSED = ["lstm_cell", "lstm_step", "lstm_sequence", "tree_lstm_leaf", "binary_tree_lstm"]
+BUILDERS = [cuda_cells._tree_forward, cuda_cells._tree_backward, cuda_cells._lstm_forward,
+            cuda_cells._lstm_backward]
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("name", FUSED)
+def test_fused_gpu_cells_equal_the_generic_ops(name, dtype, monkeypatch):
+    """The cupy kernels of treenet.ops.cuda_cells against the same op run as generic cupy
+    calls: outputs and every input gradient (and the kernels really ran)."""
+    runs = {}
+    for fused in (False, True):
+        monkeypatch.setattr(cuda_cells, "ENABLED", fused)
+        built = sum(builder.cache_info().misses + builder.cache_info().hits
+                    for builder in BUILDERS)
+        runs[fused] = _run_op(name, "cuda", dtype)
+        used = sum(builder.cache_info().misses + builder.cache_info().hits
+                   for builder in BUILDERS) - built
+        assert (used > 0) == fused, (name, fused, used)
+    tolerance = 1e-12 if dtype == "float64" else 1e-5
+    for a, b in zip(runs[True][0] + tuple(runs[True][1]), runs[False][0] + tuple(runs[False][1]),
+                    strict=True):
+        a, b = _host(a), _host(b)
+        assert np.linalg.norm(a - b) <= tolerance * max(np.linalg.norm(b), 1e-30), name
 
 
 TREES = ["(3 (2 (2 a) (3 b)) (4 (1 c) (2 (3 d) (2 e))))", "(1 (2 f) (0 g))", "(4 h)",

@@ -17,7 +17,8 @@ float64 the C library's.
 
 Built with cffi on first use (`treenet.extension.compile_c`, cached per machine) and used for
 numpy float32/float64 arrays when cffi and a C compiler are there; `KERNELS.status()` says
-whether they are, and TREENET_FUSED_KERNELS=0 turns them off.
+whether they are, and TREENET_FUSED_KERNELS=0 turns them off. cupy arrays take the GPU
+kernels of `treenet.ops.cuda_cells` (same layouts and formulas).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from treenet.extension import C_TYPES, FLOAT_SUFFIXES, LazyKernels, buffer
+from treenet.ops import cuda_cells
 
 _CDEF = """
 void tree_lstm_forward_f32(float *z, const float *b, const float **cs, long k, float *h,
@@ -215,6 +217,8 @@ def forward(xp: Any, z: Any, b: Any, children: tuple[Any, ...]) -> tuple[Any, An
     """Activate z = x @ W (rows, (k+3) H, C-contiguous, in place: the gates, for backward)
     with bias b ((k+3) H,) and the k children's cell states (rows, H) -> (h, c, tanh(c)),
     or None when the fused kernels do not apply (then the caller runs numpy)."""
+    if xp is not np:
+        return cuda_cells.forward(xp, z, b, children)
     built = _usable(xp, z.dtype)
     if built is None or not z.flags.c_contiguous:
         return None
@@ -234,6 +238,8 @@ def backward(xp: Any, gh: Any, gc: Any, z: Any, tc: Any,
              children: tuple[Any, ...]) -> tuple[Any, tuple[Any, ...], Any] | None:
     """Gradients of a `forward`: from gh, gc (rows, H), the gates z and tanh(c) ->
     (dz (rows, (k+3) H), the children's cell-state gradients, the bias gradient), or None."""
+    if xp is not np:
+        return cuda_cells.backward(xp, gh, gc, z, tc, children)
     built = _usable(xp, z.dtype)
     if built is None:
         return None
@@ -262,6 +268,8 @@ def lstm_forward(xp: Any, z: Any, cp: Any, h: Any = None, c: Any = None,
     (C-contiguous; activated in place) and the previous cell state cp (rows, H; None: zeros)
     -> (h, c, tanh(c)), written into the given C-contiguous arrays or fresh ones; None when
     the fused kernels do not apply (nothing was written)."""
+    if xp is not np:
+        return cuda_cells.lstm_forward(xp, z, cp, h, c, tc)
     built = _usable(xp, z.dtype)
     if built is None or not z.flags.c_contiguous:
         return None
@@ -279,6 +287,8 @@ def lstm_backward(xp: Any, gh: Any, gc: Any, z: Any, tc: Any, cp: Any, dz: Any =
     """Gradients of `lstm_forward` from gh, gc (rows, H) -> (d z (rows, 4H), d cp), written
     into `dz` and `gprev` (C-contiguous; gprev may be gc itself) or fresh arrays; the f
     block of d z is 0 when cp is None. None when the fused kernels do not apply."""
+    if xp is not np:
+        return cuda_cells.lstm_backward(xp, gh, gc, z, tc, cp, dz, gprev)
     built = _usable(xp, z.dtype)
     if built is None:
         return None
