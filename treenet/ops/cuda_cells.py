@@ -19,11 +19,9 @@ from typing import Any
 
 ENABLED = os.environ.get("TREENET_FUSED_KERNELS", "1") != "0"
 
-_SIGMOID = "T(1) / (T(1) + exp(-(v)))"
-
-
-def _sigmoid(v: str) -> str:
-    return _SIGMOID.replace("v", v)
+def _sigmoid(x: str) -> str:
+    """CUDA source of the logistic function of the expression `x` (of type T)."""
+    return f"T(1) / (T(1) + exp(-({x})))"
 
 
 @cache
