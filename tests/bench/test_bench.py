@@ -1,6 +1,7 @@
 """The benchmark harness runs end to end on a few sentences: the fields it reports, equal losses
 across batching modes, the report folder, and skipped peers."""
 
+import importlib.util
 import json
 
 import pytest
@@ -62,9 +63,21 @@ def test_missing_peer_is_reported_as_skipped(tiny, capsys, monkeypatch, tmp_path
     assert "dynet" in out and "skipped: peer scripts not found" in out
 
 
-def test_cuda_is_refused_with_a_clear_message(tiny, capsys):
+def test_an_unknown_device_is_refused_with_a_clear_message(tiny, capsys):
+    assert main(["bench", "--device", "tpu", "--data", str(tiny)]) == 2
+    assert "unknown device 'tpu'" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(importlib.util.find_spec("cupy") is not None,
+                    reason="cupy is installed here: --device cuda would run (tests/gpu covers it)")
+def test_cuda_without_cupy_says_what_to_install(tiny, capsys):
     assert main(["bench", "--device", "cuda", "--data", str(tiny)]) == 2
-    assert "CPU only until the GPU backend lands" in capsys.readouterr().err
+    assert "needs the package 'cupy'" in capsys.readouterr().err
+
+
+def test_peers_are_refused_on_a_gpu(tiny, capsys):
+    assert main(["bench", "--device", "cuda", "--peers", "torch", "--data", str(tiny)]) == 2
+    assert "the reference peers run on the CPU" in capsys.readouterr().err
 
 
 def test_a_mode_only_some_tasks_have_is_left_out_for_the_others():

@@ -215,3 +215,22 @@ def test_dlpack_shares_gpu_memory():
     assert float(x[0].item()) == 7.0
     back = tn.from_dlpack(y)
     assert back.device == "cuda"
+
+
+def test_bench_runs_on_the_gpu(data_dir, monkeypatch, capsys):
+    """`treenet bench --device cuda`: both tasks, training and inference, batched and one
+    example at a time, on a few sentences; the same losses as batched."""
+    import json
+
+    from treenet.cli import main
+
+    monkeypatch.setenv("TREENET_BENCH_SIZES", "8,16")  # warm-up, timed sentences
+    assert main(["bench", "--task", "treelstm,tagger", "--mode", "train,infer", "--batching",
+                 "dynamic,none", "--device", "cuda", "--batch-size", "8", "--repeat", "1",
+                 "--data", str(data_dir), "--json"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(lines) == 8
+    assert all(line["device"] == "cuda" and line["sentences_per_sec"] > 0 for line in lines)
+    for task in ("treelstm", "tagger"):
+        losses = [line["loss"] for line in lines if line["task"] == task and line["loss"]]
+        assert len(losses) == 2 and losses[0] == pytest.approx(losses[1], rel=1e-4)

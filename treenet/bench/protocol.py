@@ -14,6 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from treenet.tensor.backend import get_backend
+
 SEED = 1
 INFER_PASSES = 3
 
@@ -39,6 +43,17 @@ def timed_update(optimizer: Any) -> float:
     start = time.perf_counter()
     optimizer.step()
     return time.perf_counter() - start
+
+
+def on_host(tensor: Any) -> Any:
+    """A tensor's values as a numpy array (a host copy from a GPU, which waits for it)."""
+    return np.asarray(tensor.to("cpu").data)
+
+
+def synchronize(device: str) -> None:
+    """Wait for the device's queued work (GPU kernels run asynchronously); no-op on the CPU."""
+    if device != "cpu":
+        get_backend(device).xp.cuda.runtime.deviceSynchronize()
 
 
 def _vocab(sentences: list[list[str]]) -> dict[str, int]:

@@ -30,7 +30,7 @@ def autobatched(batching: str) -> bool:
 
 
 def run(task: str, batching: str, strategy: str, mode: str, data_dir: Path,
-        batch_size: int | None = None) -> dict:
+        batch_size: int | None = None, device: str = "cpu") -> dict:
     """Warm up, then time the protocol's batches; returns the measured figures."""
     workload = TASKS[task]
     if batching not in workload.BATCHINGS:
@@ -38,13 +38,14 @@ def run(task: str, batching: str, strategy: str, mode: str, data_dir: Path,
     work = WORKLOADS[task]
     if batch_size is not None:  # a sweep: at least one warm-up batch of that size
         work = replace(work, batch_size=batch_size, warmup=max(work.warmup, batch_size))
-    step, (warm, timed) = workload.prepare(data_dir, mode, batching, work)
+    step, (warm, timed) = workload.prepare(data_dir, mode, batching, work, device)
 
     def context() -> tn.autobatch:
         return tn.autobatch(strategy if autobatched(batching) else "none")
 
     for batch in warm:
         step(batch, context())
+    protocol.synchronize(device)
     sizes = [workload.count(batch, batching) for batch in timed]
     losses = []
     launches = nodes = 0
@@ -58,12 +59,13 @@ def run(task: str, batching: str, strategy: str, mode: str, data_dir: Path,
         launches += batch_context.profile.launches
         nodes += batch_context.profile.nodes
         kernel += batch_context.profile.kernel_seconds
+    protocol.synchronize(device)  # a GPU's last kernels
     seconds = time.perf_counter() - start
     sentences, tokens, positions = (sum(column) for column in zip(*sizes, strict=True))
     dynamic = autobatched(batching)
     return {
         "system": "treenet", "task": task, "batching": batching,
-        "strategy": strategy if dynamic else None, "mode": mode, "device": "cpu",
+        "strategy": strategy if dynamic else None, "mode": mode, "device": device,
         "batch_size": work.batch_size, "sentences": sentences,
         "sentences_per_sec": round(sentences / seconds, 2),
         "tokens_per_sec": round(tokens / seconds, 2), "seconds": round(seconds, 3),
@@ -91,12 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--data", type=Path, required=True)
     args = parser.parse_args(argv)
-    if args.device != "cpu":
-        print(f"treenet bench: device {args.device!r} is not supported yet (CPU only until the "
-              "GPU backend lands)", file=sys.stderr)
-        return 2
     print(json.dumps(run(args.task, args.batching, args.strategy, args.mode, args.data,
-                         args.batch_size)), flush=True)
+                         args.batch_size, args.device)), flush=True)
     return 0
 
 

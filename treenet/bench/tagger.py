@@ -9,8 +9,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 import treenet as tn
 from treenet.bench import protocol
 from treenet.models import BiLSTMTagger
@@ -29,10 +27,11 @@ def _sorted_buckets(batches: list[list[Any]]) -> list[list[Any]]:
     return out
 
 
-def prepare(data_dir: Path, mode: str, batching: str,
-            work: protocol.Workload) -> tuple[Callable[[list[Any], Any], tuple[float, float]], Any]:
-    """A step function over one minibatch and (warm, timed) batches. A step returns (its
-    summed loss, or the number of predictions; the seconds of its optimizer update)."""
+def prepare(data_dir: Path, mode: str, batching: str, work: protocol.Workload,
+            device: str = "cpu") -> tuple[Callable[[list[Any], Any], tuple[float, float]], Any]:
+    """A step function over one minibatch and (warm, timed) batches, the model on `device`.
+    A step returns (its summed loss, or the number of predictions; the seconds of its
+    optimizer update)."""
     train, dev, words, tags = protocol.conll2000_pos(data_dir)
     warm, timed = protocol.split_work(train, dev, work, mode)
     if batching == "padded-sorted":
@@ -40,7 +39,7 @@ def prepare(data_dir: Path, mode: str, batching: str,
     tn.manual_seed(protocol.SEED)
     model = BiLSTMTagger(len(words), len(tags), embed_dim=protocol.TAG_EMBED,
                          hidden_size=protocol.TAG_HIDDEN, dropout=0.0, sparse=True,
-                         fused=batching != "dynamic-steps")
+                         fused=batching != "dynamic-steps").to(device)
     optimizer = tn.optim.Adagrad(model.parameters(), lr=protocol.TREE_LR)
     encoded = {id(s): model.example([words.get(w, 0) for w in s[0]],
                                     tag_ids=[tags.get(t, 0) for t in s[1]])
@@ -61,7 +60,7 @@ def prepare(data_dir: Path, mode: str, batching: str,
         with tn.no_grad(), context:
             scores = (padded_scores(model, sentences)[0] if padded
                       else tn.concatenate([model(s) for s in sentences]))
-        return float(np.asarray(scores).argmax(axis=-1).size), 0.0
+        return float(protocol.on_host(scores).argmax(axis=-1).size), 0.0
 
     return (train_step if mode == "train" else infer_step), (warm, timed)
 

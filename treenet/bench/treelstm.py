@@ -17,15 +17,16 @@ from treenet.models.levelwise import levelwise_logits, levelwise_loss
 BATCHINGS = ("dynamic", "none", "padded")
 
 
-def prepare(data_dir: Path, mode: str, batching: str,
-            work: protocol.Workload) -> tuple[Callable[[list[Any], Any], tuple[float, float]], Any]:
-    """A step function over one minibatch and (warm, timed) batches. A step returns (its
-    summed loss, or the number of predictions; the seconds of its optimizer update)."""
+def prepare(data_dir: Path, mode: str, batching: str, work: protocol.Workload,
+            device: str = "cpu") -> tuple[Callable[[list[Any], Any], tuple[float, float]], Any]:
+    """A step function over one minibatch and (warm, timed) batches, the model on `device`.
+    A step returns (its summed loss, or the number of predictions; the seconds of its
+    optimizer update)."""
     train, dev, vocab = protocol.sst(data_dir)
     warm, timed = protocol.split_work(train, dev, work, mode)
     tn.manual_seed(protocol.SEED)
     model = ConstituencyTreeLSTM(len(vocab), protocol.TREE_EMBED, protocol.TREE_HIDDEN,
-                                 protocol.TREE_CLASSES, dropout=0.0, sparse=True)
+                                 protocol.TREE_CLASSES, dropout=0.0, sparse=True).to(device)
     optimizer = tn.optim.Adagrad(model.parameters(), lr=protocol.TREE_LR)
     ids = {id(tree): np.array([vocab.get(w, 0) for w in tree.words()])
            for batch in warm + timed for tree in batch}
@@ -50,7 +51,7 @@ def prepare(data_dir: Path, mode: str, batching: str,
     def infer_step(batch: list[Any], context: Any) -> tuple[float, float]:
         with tn.no_grad(), context:
             logits = logits_of(batch)
-        return float(logits.numpy().argmax(axis=1).size), 0.0
+        return float(protocol.on_host(logits).argmax(axis=1).size), 0.0
 
     return (train_step if mode == "train" else infer_step), (warm, timed)
 

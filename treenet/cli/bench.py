@@ -9,9 +9,11 @@ import shlex
 import sys
 from pathlib import Path
 
+from treenet._optional import MissingDependencyError
 from treenet.bench import report
 from treenet.bench.harness import Config, run_all, table
 from treenet.bench.run import TASKS, autobatched
+from treenet.tensor.backend import DeviceError, get_backend
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -30,7 +32,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--batch-size", default="",
                         help="comma-separated sweep, e.g. 1,8,25,64,256 (default: the "
                              "protocol's, 25 trees / 32 sentences)")
-    parser.add_argument("--device", default="cpu", help="cpu (cuda arrives with the GPU backend)")
+    parser.add_argument("--device", default="cpu",
+                        help="cpu, or cuda (needs cupy and a GPU; the peers run on the CPU "
+                             "only, and peak memory is the host's)")
     parser.add_argument("--peers", default="",
                         help="comma-separated peers run in the same session: torch, "
                              "torch-pernode, dynet (their venvs from ../shared/peers)")
@@ -78,9 +82,15 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     if args.device != "cpu":
-        print(f"treenet bench: device {args.device!r} is not supported yet (CPU only until "
-              "the GPU backend lands)", file=sys.stderr)
-        return 2
+        if _items(args.peers):
+            print("treenet bench: the reference peers run on the CPU; bench them with "
+                  "--device cpu", file=sys.stderr)
+            return 2
+        try:
+            get_backend(args.device)
+        except (DeviceError, MissingDependencyError) as exc:
+            print(f"treenet bench: {exc}", file=sys.stderr)
+            return 2
     summaries = run_all(configurations(args), data_dir, args.peers_dir, args.repeat,
                         args.threads, log=lambda line: print(line, file=sys.stderr))
     if args.json:
