@@ -17,6 +17,7 @@ import time
 import numpy as np
 
 import treenet as tn
+from treenet.bench import protocol
 from treenet.data.tree import Tree
 from treenet.models import ConstituencyTreeLSTM
 
@@ -29,13 +30,6 @@ def random_tree(rng: np.random.Generator, words: int) -> Tree:
         return Tree(int(rng.integers(5)), word=f"w{rng.integers(VOCAB)}")
     left = int(rng.integers(1, words))
     return Tree(int(rng.integers(5)), [random_tree(rng, left), random_tree(rng, words - left)])
-
-
-def synchronize(device: str) -> None:
-    if device.startswith("cuda"):
-        import cupy
-
-        cupy.cuda.Device().synchronize()
 
 
 def main() -> None:
@@ -62,7 +56,7 @@ def main() -> None:
                 loss = tn.stack([model.loss(t, ids[id(t)]) for t in batch]).sum()
                 loss.backward()
             optimizer.step()
-        synchronize(args.device)
+        protocol.synchronize(args.device)
         return len(batches) * args.batch_size / (time.perf_counter() - start)
 
     strategies = args.strategies.split(",")

@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from treenet.tensor.backend import get_backend
 
 SEED = 1
@@ -43,11 +41,6 @@ def timed_update(optimizer: Any) -> float:
     start = time.perf_counter()
     optimizer.step()
     return time.perf_counter() - start
-
-
-def on_host(tensor: Any) -> Any:
-    """A tensor's values as a numpy array (a host copy from a GPU, which waits for it)."""
-    return np.asarray(tensor.to("cpu").data)
 
 
 def synchronize(device: str) -> None:

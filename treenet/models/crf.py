@@ -129,7 +129,7 @@ class CRF(nn.Module):
 
     def decode(self, emissions: np.ndarray) -> list[int]:
         """Viterbi tags of one sentence's emissions (T, C), under the current scores."""
-        scores = np.asarray(self.transitions.to("cpu").data, dtype=np.float64)
+        scores = np.asarray(self.transitions.cpu().numpy(), dtype=np.float64)
         if self.penalty is not None:
             scores = scores + self.penalty
         return viterbi(np.asarray(emissions), scores)

@@ -99,5 +99,5 @@ def padded_loss(tagger: BiLSTMTagger, batch: Sequence[TaggedIds]) -> Tensor:
 def padded_predict(tagger: BiLSTMTagger, batch: Sequence[TaggedIds]) -> list[list[int]]:
     """Predicted tag ids of each sentence of a batch."""
     scores, _ = padded_scores(tagger, batch)
-    array = np.asarray(scores.to("cpu").data)
+    array = scores.cpu().numpy()
     return [tagger.decode(array[b, :len(s)]) for b, s in enumerate(batch)]

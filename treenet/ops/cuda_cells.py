@@ -1,5 +1,6 @@
 """Fused GPU kernels (cupy) for the elementwise part of Tree-LSTM and LSTM cells: the GPU side
-of `treenet.ops.fused_cells`, with the same layouts and formulas.
+of `treenet.ops.fused_cells`, with the same layouts and formulas, except that the sigmoid is
+1 / (1 + e^-x) in float64 too (the CPU's float64 kernel keeps the numpy path's tanh form).
 
 On a GPU each cupy call costs a kernel launch and some microseconds of Python; the numpy-style
 path runs a cell's bias, activations and state updates as a dozen of them, forward and
