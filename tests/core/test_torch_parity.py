@@ -70,8 +70,10 @@ def _binary_tree_lstm(hl, cl, hr, cr, U, b):
     return o * torch.tanh(c), c
 
 
-def _childsum_tree_lstm(xw, hs, cs, U_iou, U_f):
-    H = hs.shape[2]
+def _childsum_tree_lstm(xw, U_iou, U_f, *states):
+    H = U_f.shape[0]
+    k = len(states) // 2
+    hs, cs = torch.stack(states[:k], dim=1), torch.stack(states[k:], dim=1)
     i, o, u = _gates(xw[:, :3 * H] + hs.sum(dim=1) @ U_iou, "sst")
     f = torch.sigmoid(xw[:, None, 3 * H:] + hs @ U_f)
     c = i * u + (f * cs).sum(dim=1)

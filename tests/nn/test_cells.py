@@ -39,11 +39,13 @@ def binary_tree_lstm(hl, cl, hr, cr, U, b):
     return o * tn.tanh(c), c
 
 
-def childsum_tree_lstm(xw, hs, cs, U_iou, U_f):
-    H = hs.shape[2]
-    i, o, u = _gates(xw[:, :3 * H] + tn.sum(hs, axis=1) @ U_iou, "sst")
-    f = tn.sigmoid(tn.expand_dims(xw[:, 3 * H:], 1) + hs @ U_f)
-    c = i * u + tn.sum(f * cs, axis=1)
+def childsum_tree_lstm(xw, U_iou, U_f, *states):
+    H = U_f.shape[0]
+    hs, cs = states[:len(states) // 2], states[len(states) // 2:]
+    i, o, u = _gates(xw[:, :3 * H] + sum(hs, start=tn.zeros(len(xw), H)) @ U_iou, "sst")
+    c = i * u
+    for h_k, c_k in zip(hs, cs, strict=True):
+        c = c + tn.sigmoid(xw[:, 3 * H:] + h_k @ U_f) * c_k
     return o * tn.tanh(c), c
 
 
@@ -52,21 +54,21 @@ COMPOSED = {"lstm_cell": lstm_cell, "lstm_step": lstm_step, "tree_lstm_leaf": tr
 
 
 def childsum_inputs(rng, n, k, H=3):
-    return [rng.standard_normal((n, 4 * H)), rng.standard_normal((n, k, H)),
-            rng.standard_normal((n, k, H)), rng.standard_normal((H, 3 * H)),
-            rng.standard_normal((H, H))]
+    return [rng.standard_normal((n, 4 * H)), rng.standard_normal((H, 3 * H)),
+            rng.standard_normal((H, H)), *(rng.standard_normal((n, H)) for _ in range(2 * k))]
 
 
 def run(fn, arrays, projections=None):
     """fn's outputs and every input's gradient of <outputs, projections> (random by default),
-    as numpy arrays."""
+    as numpy arrays (zeros for an input the outputs do not depend on)."""
     tensors = [tn.Tensor(a.copy(), requires_grad=True) for a in arrays]
     outs = fn(*tensors)
     rng = np.random.default_rng(1)
     for i, out in enumerate(outs):
         p = rng.standard_normal(out.shape) if projections is None else projections[i]
         out.backward(p, retain_graph=True)
-    return [o.numpy() for o in outs], [np.asarray(t.grad) for t in tensors]
+    return [o.numpy() for o in outs], [np.zeros_like(a) if t.grad is None else np.asarray(t.grad)
+                                      for a, t in zip(arrays, tensors, strict=True)]
 
 
 def assert_same(a, b):

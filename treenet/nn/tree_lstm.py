@@ -12,8 +12,14 @@ from treenet.nn import init
 from treenet.nn.linear import Linear
 from treenet.nn.module import Module
 from treenet.ops.cells import binary_tree_lstm, childsum_tree_lstm, tree_lstm_leaf
-from treenet.ops.shape import stack
 from treenet.tensor.tensor import Tensor
+
+
+def _each_child(states: Sequence[Tensor] | Tensor) -> Sequence[Tensor]:
+    """Children's states as k tensors (n, H): a list as it is, a tensor (n, k, H) cut."""
+    if isinstance(states, Tensor):
+        return [states[:, j] for j in range(states.shape[1])]
+    return states
 
 
 def _as_rows(x: Tensor) -> Tensor:
@@ -89,16 +95,7 @@ class ChildSumTreeLSTMCell(Module):
                         cs: Sequence[Tensor] | Tensor) -> tuple[Tensor, Tensor]:
         """Node states (h, c), each (n, H), from the input's projection (`project`) and the
         children's states."""
-        return childsum_tree_lstm(xw, self._children(hs, xw), self._children(cs, xw),
-                                  self.U_iou, self.U_f)
-
-    def _children(self, states: Sequence[Tensor] | Tensor, xw: Tensor) -> Tensor:
-        """Children's states as one (n, k, H) tensor."""
-        if isinstance(states, Tensor):
-            return states
-        if not states:
-            return Tensor(xw.backend.xp.zeros((xw.shape[0], 0, self.hidden_size), xw.dtype))
-        return stack(list(states), axis=1)
+        return childsum_tree_lstm(xw, _each_child(hs), _each_child(cs), self.U_iou, self.U_f)
 
     def extra_repr(self) -> str:
         return f"{self.input_size}, {self.hidden_size}"

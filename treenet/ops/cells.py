@@ -10,6 +10,7 @@ so a per-column scale and shift turn one tanh over all gates into sigmoids and t
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -401,31 +402,52 @@ BINARY_TREE_LSTM = defop("binary_tree_lstm", _binary_tree_lstm, _binary_tree_lst
 
 
 # ---- child-sum Tree-LSTM node (Tai et al.) ------------------------------------------------
+# The k children's states are 2k separate (n, H) arguments, not (n, k, H) tensors: under
+# autobatch each is gathered straight from the rows its child wrote (one indexed copy per
+# argument position, its gradient added back in one indexed add), with no stack node per
+# tree node. Inside the op they are stacked child-major, (k, n, H), so that each child's
+# gradient is a contiguous block.
 def _childsum_gates(xp, xw, hs, U_iou, U_f):
-    H = hs.shape[2]
-    hsum = hs.sum(axis=1)
-    iou = hsum @ U_iou
-    iou += xw[:, :3 * H]
-    f = hs @ U_f
-    f += xw[:, None, 3 * H:]
-    return hsum, _activate(xp, iou, "sst", out=iou), _activate(xp, f, "s", out=f)
+    """(activated [i, o, u] (n, 3H), activated forget gates (k, n, H)) from the input
+    projection xw (n, 4H) and the children's h, hs (k, n, H)."""
+    k, n, H = hs.shape
+    if k:
+        iou = hs.sum(axis=0) @ U_iou
+        iou += xw[:, :3 * H]
+    else:
+        iou = xw[:, :3 * H].copy()
+    f = (hs.reshape(k * n, H) @ U_f).reshape(k, n, H)
+    f += xw[None, :, 3 * H:]
+    return _activate(xp, iou, "sst", out=iou), _activate(xp, f, "s", out=f)
 
 
-def _childsum_tree_lstm(xp, xw, hs, cs, U_iou, U_f):
-    """Child-sum Tree-LSTM node: xw (n, 4H) = input projection [iou, f], hs, cs (n, k, H),
-    U_iou (H, 3H), U_f (H, H) -> (h, c) each (n, H); k may be 0"""
-    H = hs.shape[2]
-    _, iou, f = _childsum_gates(xp, xw, hs, U_iou, U_f)
+def _children(xp, xw, U_f, states):
+    """(hs, cs), each (k, n, H), from the states h_1..h_k, c_1..c_k (n, H)."""
+    k = len(states) // 2
+    if k == 0:
+        empty = xp.empty((0, xw.shape[0], U_f.shape[0]), dtype=xw.dtype)
+        return empty, empty
+    return xp.stack(states[:k]), xp.stack(states[k:])
+
+
+def _childsum_tree_lstm(xp, xw, U_iou, U_f, *states):
+    """Child-sum Tree-LSTM node: xw (n, 4H) = input projection [iou, f], U_iou (H, 3H),
+    U_f (H, H), then the children's states h_1..h_k, c_1..c_k (n, H) -> (h, c) each (n, H);
+    k may be 0"""
+    H = U_f.shape[0]
+    hs, cs = _children(xp, xw, U_f, states)
+    iou, f = _childsum_gates(xp, xw, hs, U_iou, U_f)
     c = iou[:, :H] * iou[:, 2 * H:]
-    c += (f * cs).sum(axis=1)
+    if len(hs):
+        c += (f * cs).sum(axis=0)
     h, tc = _output_state(xp, c, iou[:, H:2 * H])
     return h, c, iou, f, tc
 
 
-def _childsum_tree_lstm_backward(xp, gys, ys, xw, hs, cs, U_iou, U_f):
+def _childsum_tree_lstm_backward(xp, gys, ys, xw, U_iou, U_f, *states):
     (gh, gc), (_, _, iou, f, tc) = gys, ys
-    n, k, H = hs.shape
-    hsum = hs.sum(axis=1)
+    hs, cs = _children(xp, xw, U_f, states)
+    k, n, H = hs.shape
     i, o, u = iou[:, :H], iou[:, H:2 * H], iou[:, 2 * H:]
     gct = _cell_state_grad(xp, gh, gc, o, tc)
     gxw = xp.empty((n, 4 * H), dtype=iou.dtype)
@@ -434,39 +456,47 @@ def _childsum_tree_lstm_backward(xp, gys, ys, xw, hs, cs, U_iou, U_f):
     xp.multiply(gh, tc, out=diou[:, H:2 * H])
     xp.multiply(gct, i, out=diou[:, 2 * H:])
     diou *= _slope(xp, iou, "sst")
-    gct = gct[:, None, :]
+    if k == 0:  # a leaf: no child, zero gradients for U_iou, U_f (factors of no rows)
+        gxw[:, 3 * H:] = 0
+        none = xp.empty((0, H), dtype=iou.dtype)
+        return gxw, LowRankGrad(none, diou[:0]), LowRankGrad(none, none)
     df = _slope(xp, f, "s")
     df *= cs
     df *= gct
-    df.sum(axis=1, out=gxw[:, 3 * H:])
-    df_rows = df.reshape(n * k, H)
-    ghs = matmul_transposed(xp, df_rows, U_f).reshape(n, k, H)
-    ghs += matmul_transposed(xp, diou, U_iou)[:, None, :]
-    gU_f = LowRankGrad(hs.reshape(n * k, H), df_rows)
-    return gxw, ghs, f * gct, LowRankGrad(hsum, diou), gU_f
+    df.sum(axis=0, out=gxw[:, 3 * H:])
+    df_rows = df.reshape(k * n, H)
+    ghs = matmul_transposed(xp, df_rows, U_f).reshape(k, n, H)
+    ghs += matmul_transposed(xp, diou, U_iou)
+    gcs = f * gct
+    return (gxw, LowRankGrad(hs.sum(axis=0), diou), LowRankGrad(hs.reshape(k * n, H), df_rows),
+            *ghs, *gcs)
 
 
-def _childsum_tree_lstm_infer(xw, hs, cs, U_iou, U_f):
-    _check(len(hs.shape) == 3 and tuple(cs.shape) == tuple(hs.shape),
-           f"expected hs and cs (n, k, H), got {tuple(hs.shape)} and {tuple(cs.shape)}")
-    n, _, H = hs.shape
-    _check(tuple(xw.shape) == (n, 4 * H) and tuple(U_iou.shape) == (H, 3 * H)
-           and tuple(U_f.shape) == (H, H),
-           f"expected xw ({n}, {4 * H}), U_iou ({H}, {3 * H}), U_f ({H}, {H}), got "
-           f"{tuple(xw.shape)}, {tuple(U_iou.shape)}, {tuple(U_f.shape)}")
-    return _pair((n, H), xw, hs, cs, U_iou, U_f)
+def _childsum_tree_lstm_infer(xw, U_iou, U_f, *states):
+    H = U_f.shape[0]
+    _check(tuple(U_iou.shape) == (H, 3 * H) and tuple(U_f.shape) == (H, H),
+           f"expected U_iou ({H}, {3 * H}) and U_f ({H}, {H}), got {tuple(U_iou.shape)} and "
+           f"{tuple(U_f.shape)}")
+    n = xw.shape[0]
+    _check(tuple(xw.shape) == (n, 4 * H), f"expected xw ({n}, {4 * H}), got {tuple(xw.shape)}")
+    _check(len(states) % 2 == 0, f"expected as many children's c as h, got {len(states)} "
+                                 "states")
+    shapes = {tuple(s.shape) for s in states}
+    _check(shapes <= {(n, H)}, f"expected children's states ({n}, {H}), got "
+                               f"{sorted(shapes)}")
+    return _pair((n, H), xw, U_iou, U_f, *states)
 
 
 def _childsum_tree_lstm_example(rng):
     n, k, H = 2, 3, 2
-    return [rng.standard_normal((n, 4 * H)), rng.standard_normal((n, k, H)),
-            rng.standard_normal((n, k, H)), 0.5 * rng.standard_normal((H, 3 * H)),
-            0.5 * rng.standard_normal((H, H))], {}
+    return [rng.standard_normal((n, 4 * H)), 0.5 * rng.standard_normal((H, 3 * H)),
+            0.5 * rng.standard_normal((H, H)),
+            *(rng.standard_normal((n, H)) for _ in range(2 * k))], {}
 
 
 CHILDSUM_TREE_LSTM = defop("childsum_tree_lstm", _childsum_tree_lstm,
                            _childsum_tree_lstm_backward, _childsum_tree_lstm_infer,
-                           BatchRule("rows", shared=(3, 4)), _childsum_tree_lstm_example,
+                           BatchRule("rows", shared=(1, 2)), _childsum_tree_lstm_example,
                            outputs=2, saves=3)
 
 
@@ -519,13 +549,15 @@ def binary_tree_lstm(hl: Tensor, cl: Tensor, hr: Tensor, cr: Tensor, U: Tensor,
     return apply(BINARY_TREE_LSTM, hl, cl, hr, cr, U, b)
 
 
-def childsum_tree_lstm(xw: Tensor, hs: Tensor, cs: Tensor, U_iou: Tensor,
+def childsum_tree_lstm(xw: Tensor, hs: Sequence[Tensor], cs: Sequence[Tensor], U_iou: Tensor,
                        U_f: Tensor) -> tuple[Tensor, Tensor]:
     """Child-sum Tree-LSTM node (Tai et al. 2015) as one op -> (h, c), each (n, H).
 
-    xw (n, 4H): the node's input projection [W_iou x + b_iou, W_f x + b_f]; hs, cs (n, k, H):
-    its k children's states (k may be 0); U_iou (H, 3H), U_f (H, H).
+    xw (n, 4H): the node's input projection [W_iou x + b_iou, W_f x + b_f]; hs, cs: its k
+    children's states, k tensors (n, H) each (k may be 0); U_iou (H, 3H), U_f (H, H).
     [i, o, u] = xw[:, :3H] + (sum_k hs_k) @ U_iou; f_k = sigmoid(xw[:, 3H:] + hs_k @ U_f);
     c = sigmoid(i) tanh(u) + sum_k f_k cs_k, h = sigmoid(o) tanh(c).
     """
-    return apply(CHILDSUM_TREE_LSTM, xw, hs, cs, U_iou, U_f)
+    if len(hs) != len(cs):
+        raise ValueError(f"childsum_tree_lstm: {len(hs)} children's h but {len(cs)} c")
+    return apply(CHILDSUM_TREE_LSTM, xw, U_iou, U_f, *hs, *cs)
