@@ -147,21 +147,34 @@ class ChildSumTreeLSTM(TreeSentiment):
     def _encode(self, tree: Tree,
                 word_ids: Sequence[int]) -> tuple[list[Tensor], list[Any], list[Tensor]]:
         """A block per node, in post-order. The words' input projections are computed with
-        one call per tree, and nodes without a word share one projection of zeros."""
+        one call per tree, and so are the states every word would have as a leaf (a cell with
+        no children is elementwise, so this costs little where words sit on inner nodes too);
+        nodes without a word share one projection of zeros."""
         states: list[Tensor] = []
         labels: list[Any] = []
-        words = _rows(self.cell.project(self._embed_words(word_ids))) if len(word_ids) else None
+        words = None
+        if len(word_ids):
+            projected = self.cell.project(self._embed_words(word_ids))
+            words = _rows(projected, *self.cell.from_projection(projected, [], []))
         no_word = (self.cell.project(self._no_word())
                    if any(n.word is None for n in tree.nodes()) else None)
         self._visit(tree, words, no_word, states, labels)
         return states, labels, states
 
-    def _visit(self, node: Tree, words: Iterator[tuple[Tensor]] | None, no_word: Tensor | None,
-               states: list[Tensor], labels: list[Any]) -> tuple[Tensor, Tensor]:
+    def _visit(self, node: Tree, words: Iterator[tuple[Tensor, Tensor, Tensor]] | None,
+               no_word: Tensor | None, states: list[Tensor],
+               labels: list[Any]) -> tuple[Tensor, Tensor]:
+        """Visit `node`'s subtree: a leaf with a word takes its rows of the leaf states, other
+        nodes run the cell over their children."""
         children = [self._visit(child, words, no_word, states, labels)
                     for child in node.children]
-        xw = no_word if node.word is None else next(words)[0]
-        h, c = self.cell.from_projection(xw, [s[0] for s in children], [s[1] for s in children])
+        if node.word is None:
+            xw = no_word
+        else:
+            xw, h, c = next(words)
+        if children or node.word is None:
+            h, c = self.cell.from_projection(xw, [s[0] for s in children],
+                                             [s[1] for s in children])
         states.append(h)
         labels.append(node.label)
         return h, c
