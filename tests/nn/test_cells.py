@@ -138,6 +138,20 @@ def test_cells_reject_mismatched_shapes():
         tn.lstm_cell(x, h, c, W[:3], U, b)
 
 
+@pytest.mark.parametrize("strategy", [None, "agenda"])
+def test_childsum_children_states_are_checked_at_the_call(strategy):
+    """A child's state of the wrong width names the op and the shapes, eagerly and under
+    autobatch; h and c lists of different lengths are refused before the op."""
+    rng = np.random.default_rng(0)
+    xw, U_iou, U_f, h1, h2, c1, c2 = (tn.tensor(a) for a in childsum_inputs(rng, 2, 2))
+    with tn.autobatch(strategy) if strategy else tn.no_grad():
+        with pytest.raises(ShapeError, match=r"childsum_tree_lstm.*\(2, 4\)"):
+            tn.childsum_tree_lstm(xw, [h1, tn.ones(2, 4, dtype=np.float64)], [c1, c2], U_iou,
+                                  U_f)
+        with pytest.raises(ValueError, match="2 children's h but 1 c"):
+            tn.childsum_tree_lstm(xw, [h1, h2], [c1], U_iou, U_f)
+
+
 # ---- Tree-LSTM cell modules ---------------------------------------------------------------
 def _sigmoid(z):
     return 1 / (1 + np.exp(-z))
