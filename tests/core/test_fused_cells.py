@@ -14,7 +14,8 @@ H = 6
 
 
 def _calls(rng, dtype, rows):
-    """(op, arguments) of the binary cell, the leaf and the LSTM ops, some states strided."""
+    """(op, arguments) of the binary cell, the leaf, the LSTM ops and the child-sum cell
+    (0, 1 and 3 children), some states strided."""
     def arr(*shape):
         return rng.standard_normal(shape).astype(dtype)
 
@@ -27,7 +28,11 @@ def _calls(rng, dtype, rows):
     step = (tn.lstm_step, [arr(rows, 4 * H), arr(rows, H), wide[:, :H], 0.5 * arr(H, 4 * H)])
     sequences = (lambda gx, U: (tn.lstm_sequence(gx, U, lengths=(rows, 2 * rows)),) * 2,
                  [arr(3 * rows, 4 * H), 0.5 * arr(H, 4 * H)])
-    return [binary, leaf, cell, step, sequences]
+    childsum = [(lambda xw, U_iou, U_f, *s: tn.childsum_tree_lstm(
+        xw, s[:len(s) // 2], s[len(s) // 2:], U_iou, U_f),
+        [arr(rows, 4 * H), 0.5 * arr(H, 3 * H), 0.5 * arr(H, H),
+         *(arr(rows, H) for _ in range(2 * k))]) for k in (0, 1, 3)]
+    return [binary, leaf, cell, step, sequences, *childsum]
 
 
 def _run(op, arrays, weights):

@@ -287,38 +287,60 @@ LSTM_SEQUENCE = defop("lstm_sequence", _lstm_sequence, _lstm_sequence_backward,
                                    {}), saves=4)
 
 
+# ---- Tree-LSTM node gates (every Tree-LSTM op) -------------------------------------------
+# z (n, (k + 3) H) holds the pre-activations [i, f_1 .. f_k, o, u] of nodes with k children:
+# c = s(i) tanh(u) + sum_m s(f_m) c_m, h = s(o) tanh(c). The fused kernels take this layout.
+def _tree_gates(xp, z, b, cs):
+    """(h, c, tanh(c)) from z (activated in place, kept for backward), the bias b ((k+3) H,)
+    or None, and the children's cell states cs (k arrays (n, H))."""
+    k = len(cs)
+    fused = fused_cells.forward(xp, z, xp.zeros(z.shape[1], z.dtype) if b is None else b, cs)
+    if fused is not None:
+        return fused
+    H = z.shape[1] // (k + 3)
+    if b is not None:
+        z += b
+    _activate(xp, z, "s" * (k + 2) + "t", out=z)
+    c = z[:, :H] * z[:, (k + 2) * H:]
+    for m, cm in enumerate(cs):
+        c += z[:, (m + 1) * H:(m + 2) * H] * cm
+    h, tc = _output_state(xp, c, z[:, (k + 1) * H:(k + 2) * H])
+    return h, c, tc
+
+
+def _tree_gates_backward(xp, gh, gc, z, tc, cs):
+    """Gradients of `_tree_gates`: (d z (n, (k+3) H), the children's cell-state gradients,
+    the bias gradient)."""
+    k = len(cs)
+    fused = fused_cells.backward(xp, gh, gc, z, tc, cs)
+    if fused is not None:
+        return fused
+    H = z.shape[1] // (k + 3)
+    gct = _cell_state_grad(xp, gh, gc, z[:, (k + 1) * H:(k + 2) * H], tc)
+    dz = xp.empty_like(z)
+    xp.multiply(gct, z[:, (k + 2) * H:], out=dz[:, :H])
+    for m, cm in enumerate(cs):
+        xp.multiply(gct, cm, out=dz[:, (m + 1) * H:(m + 2) * H])
+    xp.multiply(gh, tc, out=dz[:, (k + 1) * H:(k + 2) * H])
+    xp.multiply(gct, z[:, :H], out=dz[:, (k + 2) * H:])
+    dz *= _slope(xp, z, "s" * (k + 2) + "t")
+    gcs = tuple(gct * z[:, (m + 1) * H:(m + 2) * H] for m in range(k))
+    return dz, gcs, dz.sum(axis=0)
+
+
 # ---- Tree-LSTM leaf (Tai et al. constituency) ---------------------------------------------
 def _tree_lstm_leaf(xp, x, W, b):
     """Tree-LSTM leaf from its input: [i, o, u] = x @ W + b (n, 3H);
     c = s(i) tanh(u), h = s(o) tanh(c)"""
-    H = W.shape[1] // 3
     z = x @ W
-    fused = fused_cells.forward(xp, z, b, ())
-    if fused is not None:
-        h, c, tc = fused
-        return h, c, z, tc
-    z += b
-    z = _activate(xp, z, "sst", out=z)
-    c = z[:, :H] * z[:, 2 * H:]
-    h, tc = _output_state(xp, c, z[:, H:2 * H])
+    h, c, tc = _tree_gates(xp, z, b, ())
     return h, c, z, tc
 
 
 def _tree_lstm_leaf_backward(xp, gys, ys, x, W, b):
     (gh, gc), (_, _, z, tc) = gys, ys
-    fused = fused_cells.backward(xp, gh, gc, z, tc, ())
-    if fused is not None:
-        dz, _, db = fused
-        return matmul_transposed(xp, dz, W), LowRankGrad(x, dz), db
-    H = W.shape[1] // 3
-    i, o, u = z[:, :H], z[:, H:2 * H], z[:, 2 * H:]
-    gct = _cell_state_grad(xp, gh, gc, o, tc)
-    dz = xp.empty_like(z)
-    xp.multiply(gct, u, out=dz[:, :H])
-    xp.multiply(gh, tc, out=dz[:, H:2 * H])
-    xp.multiply(gct, i, out=dz[:, 2 * H:])
-    dz *= _slope(xp, z, "sst")
-    return matmul_transposed(xp, dz, W), LowRankGrad(x, dz), dz.sum(axis=0)
+    dz, _, db = _tree_gates_backward(xp, gh, gc, z, tc, ())
+    return matmul_transposed(xp, dz, W), LowRankGrad(x, dz), db
 
 
 def _tree_lstm_leaf_infer(x, W, b):
@@ -341,41 +363,18 @@ TREE_LSTM_LEAF = defop("tree_lstm_leaf", _tree_lstm_leaf, _tree_lstm_leaf_backwa
 def _binary_tree_lstm(xp, hl, cl, hr, cr, U, b):
     """Binary Tree-LSTM node: z = [hl, hr] @ U + b = [i, fl, fr, o, u];
     c = s(i) tanh(u) + s(fl) cl + s(fr) cr, h = s(o) tanh(c)"""
-    H = hl.shape[1]
     z = xp.concatenate((hl, hr), axis=1) @ U
-    fused = fused_cells.forward(xp, z, b, (cl, cr))
-    if fused is not None:
-        h, c, tc = fused
-        return h, c, z, tc
-    z += b
-    z = _activate(xp, z, "sssst", out=z)
-    c = z[:, :H] * z[:, 4 * H:]
-    c += z[:, H:2 * H] * cl
-    c += z[:, 2 * H:3 * H] * cr
-    h, tc = _output_state(xp, c, z[:, 3 * H:4 * H])
+    h, c, tc = _tree_gates(xp, z, b, (cl, cr))
     return h, c, z, tc
 
 
 def _binary_tree_lstm_backward(xp, gys, ys, hl, cl, hr, cr, U, b):
     (gh, gc), (_, _, z, tc) = gys, ys
     H = hl.shape[1]
-    hlr = xp.concatenate((hl, hr), axis=1)
-    fused = fused_cells.backward(xp, gh, gc, z, tc, (cl, cr))
-    if fused is not None:
-        dz, (gcl, gcr), db = fused
-        ghlr = matmul_transposed(xp, dz, U)
-        return ghlr[:, :H], gcl, ghlr[:, H:], gcr, LowRankGrad(hlr, dz), db
-    i, fl, fr, o, u = (z[:, k * H:(k + 1) * H] for k in range(5))
-    gct = _cell_state_grad(xp, gh, gc, o, tc)
-    dz = xp.empty_like(z)
-    xp.multiply(gct, u, out=dz[:, :H])
-    xp.multiply(gct, cl, out=dz[:, H:2 * H])
-    xp.multiply(gct, cr, out=dz[:, 2 * H:3 * H])
-    xp.multiply(gh, tc, out=dz[:, 3 * H:4 * H])
-    xp.multiply(gct, i, out=dz[:, 4 * H:])
-    dz *= _slope(xp, z, "sssst")
+    dz, (gcl, gcr), db = _tree_gates_backward(xp, gh, gc, z, tc, (cl, cr))
     ghlr = matmul_transposed(xp, dz, U)
-    return ghlr[:, :H], gct * fl, ghlr[:, H:], gct * fr, LowRankGrad(hlr, dz), dz.sum(axis=0)
+    hlr = xp.concatenate((hl, hr), axis=1)
+    return ghlr[:, :H], gcl, ghlr[:, H:], gcr, LowRankGrad(hlr, dz), db
 
 
 def _binary_tree_lstm_infer(hl, cl, hr, cr, U, b):
@@ -405,69 +404,43 @@ BINARY_TREE_LSTM = defop("binary_tree_lstm", _binary_tree_lstm, _binary_tree_lst
 # The k children's states are 2k separate (n, H) arguments, not (n, k, H) tensors: under
 # autobatch each is gathered straight from the rows its child wrote (one indexed copy per
 # argument position, its gradient added back in one indexed add), with no stack node per
-# tree node. Inside the op they are stacked child-major, (k, n, H), so that each child's
-# gradient is a contiguous block.
-def _childsum_gates(xp, xw, hs, U_iou, U_f):
-    """(activated [i, o, u] (n, 3H), activated forget gates (k, n, H)) from the input
-    projection xw (n, 4H) and the children's h, hs (k, n, H)."""
-    k, n, H = hs.shape
-    if k:
-        iou = hs.sum(axis=0) @ U_iou
-        iou += xw[:, :3 * H]
-    else:
-        iou = xw[:, :3 * H].copy()
-    f = (hs.reshape(k * n, H) @ U_f).reshape(k, n, H)
-    f += xw[None, :, 3 * H:]
-    return _activate(xp, iou, "sst", out=iou), _activate(xp, f, "s", out=f)
-
-
-def _children(xp, xw, U_f, states):
-    """(hs, cs), each (k, n, H), from the states h_1..h_k, c_1..c_k (n, H)."""
-    k = len(states) // 2
-    if k == 0:
-        empty = xp.empty((0, xw.shape[0], U_f.shape[0]), dtype=xw.dtype)
-        return empty, empty
-    return xp.stack(states[:k]), xp.stack(states[k:])
-
-
+# tree node.
 def _childsum_tree_lstm(xp, xw, U_iou, U_f, *states):
     """Child-sum Tree-LSTM node: xw (n, 4H) = input projection [iou, f], U_iou (H, 3H),
     U_f (H, H), then the children's states h_1..h_k, c_1..c_k (n, H) -> (h, c) each (n, H);
-    k may be 0"""
-    H = U_f.shape[0]
-    hs, cs = _children(xp, xw, U_f, states)
-    iou, f = _childsum_gates(xp, xw, hs, U_iou, U_f)
-    c = iou[:, :H] * iou[:, 2 * H:]
-    if len(hs):
-        c += (f * cs).sum(axis=0)
-    h, tc = _output_state(xp, c, iou[:, H:2 * H])
-    return h, c, iou, f, tc
+    k may be 0. The gates go to the [i, f_1..f_k, o, u] layout of the other Tree-LSTM ops."""
+    k, n, H = len(states) // 2, xw.shape[0], U_f.shape[0]
+    z = xp.empty((n, (k + 3) * H), dtype=xp.result_type(xw, U_iou, U_f, *states))
+    if k:
+        iou = sum(states[1:k], states[0]) @ U_iou
+        xp.add(iou[:, :H], xw[:, :H], out=z[:, :H])
+        xp.add(iou[:, H:], xw[:, H:3 * H], out=z[:, (k + 1) * H:])
+        f = (xp.stack(states[:k]).reshape(k * n, H) @ U_f).reshape(k, n, H)
+        xp.add(f.transpose(1, 0, 2), xw[:, None, 3 * H:],
+               out=z.reshape(n, k + 3, H)[:, 1:k + 1])
+    else:
+        z[...] = xw[:, :3 * H]
+    h, c, tc = _tree_gates(xp, z, None, states[k:])
+    return h, c, z, tc
 
 
 def _childsum_tree_lstm_backward(xp, gys, ys, xw, U_iou, U_f, *states):
-    (gh, gc), (_, _, iou, f, tc) = gys, ys
-    hs, cs = _children(xp, xw, U_f, states)
-    k, n, H = hs.shape
-    i, o, u = iou[:, :H], iou[:, H:2 * H], iou[:, 2 * H:]
-    gct = _cell_state_grad(xp, gh, gc, o, tc)
-    gxw = xp.empty((n, 4 * H), dtype=iou.dtype)
-    diou = gxw[:, :3 * H]
-    xp.multiply(gct, u, out=diou[:, :H])
-    xp.multiply(gh, tc, out=diou[:, H:2 * H])
-    xp.multiply(gct, i, out=diou[:, 2 * H:])
-    diou *= _slope(xp, iou, "sst")
+    (gh, gc), (_, _, z, tc) = gys, ys
+    k, n, H = len(states) // 2, xw.shape[0], U_f.shape[0]
+    dz, gcs, _ = _tree_gates_backward(xp, gh, gc, z, tc, states[k:])
+    diou = xp.concatenate((dz[:, :H], dz[:, (k + 1) * H:]), axis=1)  # [i, o, u]
+    gxw = xp.empty((n, 4 * H), dtype=dz.dtype)
+    gxw[:, :3 * H] = diou
     if k == 0:  # a leaf: no child, zero gradients for U_iou, U_f (factors of no rows)
         gxw[:, 3 * H:] = 0
-        none = xp.empty((0, H), dtype=iou.dtype)
+        none = xp.empty((0, H), dtype=dz.dtype)
         return gxw, LowRankGrad(none, diou[:0]), LowRankGrad(none, none)
-    df = _slope(xp, f, "s")
-    df *= cs
-    df *= gct
-    df.sum(axis=0, out=gxw[:, 3 * H:])
-    df_rows = df.reshape(k * n, H)
+    df = dz.reshape(n, k + 3, H)[:, 1:k + 1]
+    df.sum(axis=1, out=gxw[:, 3 * H:])
+    df_rows = xp.ascontiguousarray(df.transpose(1, 0, 2)).reshape(k * n, H)
+    hs = xp.stack(states[:k])
     ghs = matmul_transposed(xp, df_rows, U_f).reshape(k, n, H)
     ghs += matmul_transposed(xp, diou, U_iou)
-    gcs = f * gct
     return (gxw, LowRankGrad(hs.sum(axis=0), diou), LowRankGrad(hs.reshape(k * n, H), df_rows),
             *ghs, *gcs)
 
@@ -497,7 +470,7 @@ def _childsum_tree_lstm_example(rng):
 CHILDSUM_TREE_LSTM = defop("childsum_tree_lstm", _childsum_tree_lstm,
                            _childsum_tree_lstm_backward, _childsum_tree_lstm_infer,
                            BatchRule("rows", shared=(1, 2)), _childsum_tree_lstm_example,
-                           outputs=2, saves=3)
+                           outputs=2, saves=2)
 
 
 # ---- public functions ---------------------------------------------------------------------

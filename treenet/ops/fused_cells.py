@@ -8,7 +8,8 @@ cell and output states in forward; the gates' gradient, the children's cell-stat
 and the bias gradient in backward. The matrix products stay numpy's.
 
 Layout (Tai et al.): z = x @ W (rows, (k + 3) H) holds the gates [i, f_1 .. f_k, o, u] of a
-node with k children (k = 0: a constituency leaf; k = 2: the binary cell); sigmoid gates are
+node with k children (k = 0: a constituency leaf; k = 2: the binary cell; any k: the
+child-sum cell, which arranges its gates so); sigmoid gates are
 computed as 1 / (1 + e^-x) in float32 and as 0.5 tanh(x / 2) + 0.5 (the numpy path's
 formula) in float64. An LSTM step's z (rows, 4H) holds PyTorch's [i, f, g, o] with the bias
 already added. float32 uses its own vectorizable exp and tanh, within a few ulps everywhere
