@@ -15,13 +15,6 @@ from treenet.ops.cells import binary_tree_lstm, childsum_tree_lstm, tree_lstm_le
 from treenet.tensor.tensor import Tensor
 
 
-def _each_child(states: Sequence[Tensor] | Tensor) -> Sequence[Tensor]:
-    """Children's states as k tensors (n, H): a list as it is, a tensor (n, k, H) cut."""
-    if isinstance(states, Tensor):
-        return [states[:, j] for j in range(states.shape[1])]
-    return states
-
-
 def _as_rows(x: Tensor) -> Tensor:
     """A 1-D input (d,) as one row (1, d); 2-D inputs (n, d) unchanged."""
     return x.reshape(1, -1) if x.ndim == 1 else x
@@ -95,7 +88,7 @@ class ChildSumTreeLSTMCell(Module):
                         cs: Sequence[Tensor] | Tensor) -> tuple[Tensor, Tensor]:
         """Node states (h, c), each (n, H), from the input's projection (`project`) and the
         children's states."""
-        return childsum_tree_lstm(xw, _each_child(hs), _each_child(cs), self.U_iou, self.U_f)
+        return childsum_tree_lstm(xw, hs, cs, self.U_iou, self.U_f)
 
     def extra_repr(self) -> str:
         return f"{self.input_size}, {self.hidden_size}"

@@ -522,15 +522,25 @@ def binary_tree_lstm(hl: Tensor, cl: Tensor, hr: Tensor, cr: Tensor, U: Tensor,
     return apply(BINARY_TREE_LSTM, hl, cl, hr, cr, U, b)
 
 
-def childsum_tree_lstm(xw: Tensor, hs: Sequence[Tensor], cs: Sequence[Tensor], U_iou: Tensor,
-                       U_f: Tensor) -> tuple[Tensor, Tensor]:
+def childsum_tree_lstm(xw: Tensor, hs: Sequence[Tensor] | Tensor, cs: Sequence[Tensor] | Tensor,
+                       U_iou: Tensor, U_f: Tensor) -> tuple[Tensor, Tensor]:
     """Child-sum Tree-LSTM node (Tai et al. 2015) as one op -> (h, c), each (n, H).
 
     xw (n, 4H): the node's input projection [W_iou x + b_iou, W_f x + b_f]; hs, cs: its k
-    children's states, k tensors (n, H) each (k may be 0); U_iou (H, 3H), U_f (H, H).
+    children's states, as lists of k tensors (n, H) (empty at a leaf) or tensors (n, k, H);
+    U_iou (H, 3H), U_f (H, H).
     [i, o, u] = xw[:, :3H] + (sum_k hs_k) @ U_iou; f_k = sigmoid(xw[:, 3H:] + hs_k @ U_f);
     c = sigmoid(i) tanh(u) + sum_k f_k cs_k, h = sigmoid(o) tanh(c).
     """
+    hs, cs = _each_child(hs), _each_child(cs)
     if len(hs) != len(cs):
         raise ValueError(f"childsum_tree_lstm: {len(hs)} children's h but {len(cs)} c")
     return apply(CHILDSUM_TREE_LSTM, xw, U_iou, U_f, *hs, *cs)
+
+
+def _each_child(states: Sequence[Tensor] | Tensor) -> Sequence[Tensor]:
+    """Children's states as k tensors (n, H): a list as it is, a tensor (n, k, H) cut (the op
+    takes each child's rows as an argument of its own)."""
+    if isinstance(states, Tensor):
+        return [states[:, j] for j in range(states.shape[1])]
+    return states
