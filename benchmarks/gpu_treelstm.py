@@ -1,11 +1,15 @@
-"""Tree-LSTM training on a GPU: per-example code under autobatch vs run one example at a time.
+"""Tree-LSTM training on a GPU (or the CPU): per-example code under autobatch vs run one
+example at a time.
 
-Random binary trees shaped like SST's (8 to 40 words; no data files needed), the benchmark's
-model (embedding 300, hidden 150, loss on every node, Adagrad, sparse embedding rows), float32.
-Prints sentences/s per configuration (median of --repeats runs of --batches minibatches
-after one warm-up pass) and the dynamic/unbatched ratio, measured side by side in one process.
+Random binary trees shaped like SST's (8 to 40 words; no data files needed), or with --data
+DIR (the corpora folder, TREENET_DATA) SST's training trees in the protocol's order; the
+benchmark's model (embedding 300, hidden 150, loss on every node, Adagrad, sparse embedding
+rows), constituency or child-sum (--model), float32. Prints sentences/s per configuration
+(median of --repeats runs of --batches minibatches after one warm-up pass) and the
+dynamic/unbatched ratio, measured side by side in one process.
 
     python benchmarks/gpu_treelstm.py [--device cuda] [--batch-size 25] [--batches 8]
+    python benchmarks/gpu_treelstm.py --device cpu --model childsum --data $TREENET_DATA
 """
 
 from __future__ import annotations
@@ -13,15 +17,17 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from pathlib import Path
 
 import numpy as np
 
 import treenet as tn
 from treenet.bench import protocol
 from treenet.data.tree import Tree
-from treenet.models import ConstituencyTreeLSTM
+from treenet.models import ChildSumTreeLSTM, ConstituencyTreeLSTM
 
 VOCAB = 5000
+MODELS = {"constituency": ConstituencyTreeLSTM, "childsum": ChildSumTreeLSTM}
 
 
 def random_tree(rng: np.random.Generator, words: int) -> Tree:
@@ -39,13 +45,21 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=8)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--strategies", default="agenda,none")
+    parser.add_argument("--model", choices=sorted(MODELS), default="constituency")
+    parser.add_argument("--data", type=Path,
+                        help="the corpora folder (TREENET_DATA): SST's trees, else random ones")
     args = parser.parse_args()
-    rng = np.random.default_rng(0)
-    batches = [[random_tree(rng, int(rng.integers(8, 41))) for _ in range(args.batch_size)]
-               for _ in range(args.batches)]
-    ids = {id(t): np.array([int(w[1:]) for w in t.words()]) for b in batches for t in b}
+    if args.data is None:
+        rng = np.random.default_rng(0)
+        trees = [random_tree(rng, int(rng.integers(8, 41)))
+                 for _ in range(args.batches * args.batch_size)]
+        vocab = {f"w{i}": i for i in range(VOCAB)}
+    else:
+        trees, _, vocab = protocol.sst(args.data)
+    batches = [trees[i * args.batch_size:(i + 1) * args.batch_size] for i in range(args.batches)]
+    ids = {id(t): np.array([vocab.get(w, 0) for w in t.words()]) for b in batches for t in b}
     tn.manual_seed(0)
-    model = ConstituencyTreeLSTM(VOCAB, 300, 150, 5, dropout=0.0).to(args.device)
+    model = MODELS[args.model](len(vocab), 300, 150, 5, dropout=0.0).to(args.device)
     optimizer = tn.optim.Adagrad(model.parameters(), lr=0.05)
 
     def epoch(strategy: str) -> float:
@@ -66,7 +80,8 @@ def main() -> None:
     for _ in range(args.repeats):
         for strategy in strategies:
             rates[strategy].append(epoch(strategy))
-    print(f"Tree-LSTM training on {args.device}, minibatch {args.batch_size}, "
+    print(f"{args.model} Tree-LSTM training on {args.device}, "
+          f"{'SST' if args.data else 'random trees'}, minibatch {args.batch_size}, "
           f"{args.batches} minibatches, median of {args.repeats}")
     for strategy in strategies:
         print(f"  {strategy:8s} {statistics.median(rates[strategy]):9.1f} sentences/s "
