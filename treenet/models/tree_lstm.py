@@ -131,8 +131,9 @@ class ChildSumTreeLSTM(TreeSentiment):
     carries no word: on SST's binarized constituency trees only the leaves have words, so an
     internal node is read as a child-sum node over its (at most two) children with x = 0. On a
     dependency tree every node has a word. The inputs' projections are one call per tree (a
-    row each), so a node costs one fused cell op, which takes its children's states as they
-    are (under autobatch, gathered from where the children's group wrote them).
+    row each), and so are the leaves' states; a node with children costs one fused cell op,
+    which takes its children's states as they are (under autobatch, gathered from where the
+    children's group wrote them).
     """
 
     def __init__(self, vocab_size: int, embed_dim: int = 300, hidden_size: int = 150,
