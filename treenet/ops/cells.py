@@ -412,10 +412,11 @@ def _childsum_tree_lstm(xp, xw, U_iou, U_f, *states):
     k, n, H = len(states) // 2, xw.shape[0], U_f.shape[0]
     z = xp.empty((n, (k + 3) * H), dtype=xp.result_type(xw, U_iou, U_f, *states))
     if k:
-        iou = sum(states[1:k], states[0]) @ U_iou
+        hs = xp.stack(states[:k])
+        iou = hs.sum(axis=0) @ U_iou
         xp.add(iou[:, :H], xw[:, :H], out=z[:, :H])
         xp.add(iou[:, H:], xw[:, H:3 * H], out=z[:, (k + 1) * H:])
-        f = (xp.stack(states[:k]).reshape(k * n, H) @ U_f).reshape(k, n, H)
+        f = (hs.reshape(k * n, H) @ U_f).reshape(k, n, H)
         xp.add(f.transpose(1, 0, 2), xw[:, None, 3 * H:],
                out=z.reshape(n, k + 3, H)[:, 1:k + 1])
     else:
